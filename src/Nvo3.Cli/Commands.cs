@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Nvo3.Cli;
+
+/// <summary>The top-level commands of <c>nvo3</c>, each built in its own file.</summary>
+internal static class Commands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return DemoCommand.Create();
+    }
+}

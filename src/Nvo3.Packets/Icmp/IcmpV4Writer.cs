@@ -1,0 +1,76 @@
+using System.Buffers.Binary;
+
+namespace Nvo3.Packets;
+
+/// <summary>Writes ICMPv4 messages and whole frames.</summary>
+public static class IcmpV4Writer
+{
+    /// <summary>The most of an original datagram an error quotes, so the error fits 576 bytes (RFC 1812 4.3.2.3).</summary>
+    public const int MaxQuote = 576 - IPv4Packet.MinHeaderLength - IcmpV4Packet.HeaderLength;
+
+    /// <summary>Writes an echo request or reply with <paramref name="data"/>; returns its length.</summary>
+    public static int WriteEcho(Span<byte> destination, bool reply, ushort identifier, ushort sequence, ReadOnlySpan<byte> data)
+    {
+        int length = IcmpV4Packet.HeaderLength + data.Length;
+        if (destination.Length < length)
+        {
+            ThrowHelper.ThrowDestinationTooShort(length, destination.Length);
+        }
+        destination[0] = reply ? IcmpV4Packet.TypeEchoReply : IcmpV4Packet.TypeEchoRequest;
+        destination[1] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], 0);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[4..], identifier);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[6..], sequence);
+        data.CopyTo(destination[8..]);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], Checksum.Compute(destination[..length]));
+        return length;
+    }
+
+    /// <summary>
+    /// Writes a destination unreachable quoting <paramref name="original"/> (its IP header and as
+    /// much payload as fits 576 bytes); returns its length.
+    /// </summary>
+    public static int WriteDestinationUnreachable(Span<byte> destination, byte code, ReadOnlySpan<byte> original)
+    {
+        var quote = original[..Math.Min(original.Length, MaxQuote)];
+        int length = IcmpV4Packet.HeaderLength + quote.Length;
+        if (destination.Length < length)
+        {
+            ThrowHelper.ThrowDestinationTooShort(length, destination.Length);
+        }
+        destination[0] = IcmpV4Packet.TypeDestinationUnreachable;
+        destination[1] = code;
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], 0);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], 0);
+        quote.CopyTo(destination[8..]);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], Checksum.Compute(destination[..length]));
+        return length;
+    }
+
+    /// <summary>Writes a whole Ethernet + IPv4 + ICMP echo frame, padded to 60 bytes; returns its length.</summary>
+    public static int WriteEchoFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source, IpAddr target,
+        bool reply, ushort identifier, ushort sequence, ReadOnlySpan<byte> data)
+    {
+        int at = EthernetWriter.Write(destination, ethDst, ethSrc, EtherType.IPv4);
+        int icmp = WriteEcho(destination[(at + IPv4Packet.MinHeaderLength)..], reply, identifier, sequence, data);
+        at += IPv4Writer.WriteHeader(destination[at..], source, target, IpProtocol.Icmp, icmp);
+        return EthernetWriter.Pad(destination, at + icmp);
+    }
+
+    /// <summary>
+    /// Writes a whole Ethernet + IPv4 + destination unreachable frame from <paramref name="source"/>
+    /// to the sender of <paramref name="originalIpPacket"/>; returns its length.
+    /// </summary>
+    public static int WriteDestinationUnreachableFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
+        byte code, ReadOnlySpan<byte> originalIpPacket)
+    {
+        if (!IPv4Packet.TryParse(originalIpPacket, out var original, out _))
+        {
+            ThrowHelper.ThrowArgument(nameof(originalIpPacket), "The quoted packet must be an IPv4 packet.");
+        }
+        int at = EthernetWriter.Write(destination, ethDst, ethSrc, EtherType.IPv4);
+        int icmp = WriteDestinationUnreachable(destination[(at + IPv4Packet.MinHeaderLength)..], code, original.Bytes);
+        at += IPv4Writer.WriteHeader(destination[at..], source, original.Source, IpProtocol.Icmp, icmp);
+        return EthernetWriter.Pad(destination, at + icmp);
+    }
+}

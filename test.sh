@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need when it is missing, builds, runs every test
+# project of Nvo3.slnx, and ends with one line "N passed, N failed, N skipped".
+# Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Vxlan]
+set -uo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the tests use: tshark dissects captures, etcd-server backs the etcd store,
+# iperf3/arping/iproute2 drive the netns lab.
+packages=(tshark etcd-server iperf3 arping iproute2)
+commands=(tshark etcd iperf3 arping ip)
+missing=()
+for i in "${!packages[@]}"; do
+  command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || { echo "test.sh: apt-get could not install ${missing[*]}" >&2; exit 1; }
+  else
+    echo "test.sh: not root, so ${missing[*]} stay missing; the tests that need them will skip." >&2
+  fi
+fi
+
+results=.test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build Nvo3.slnx -c Release -warnaserror -nologo -v quiet || { echo "test.sh: the build failed" >&2; exit 1; }
+
+dotnet test Nvo3.slnx -c Release --no-build --nologo \
+  --blame-hang-timeout 10m \
+  --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/log.txt"
+status=${PIPESTATUS[0]}
+
+# Sum the counters of every project's TRX file (skipped tests count as notExecuted there).
+read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | awk '
+  { for (i = 2; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
+  END { printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] }')
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [ "$status" -ne 0 ] || [ "${failed:-0}" -ne 0 ]; then
+  exit 1
+fi
