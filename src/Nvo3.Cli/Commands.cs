@@ -8,5 +8,9 @@ internal static class Commands
     public static IEnumerable<Command> All()
     {
         yield return DemoCommand.Create();
+        yield return NvaCommand.Create();
+        yield return VnCommand.Create();
+        yield return NveCommand.Create();
+        yield return VmCommand.Create();
     }
 }

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using Nvo3.Nva;
+using Nvo3.Nva.Hosting;
+using Nvo3.Nva.Storage;
+
+namespace Nvo3.Cli;
+
+/// <summary><c>nvo3 nva serve</c>: runs the directory.</summary>
+internal static class NvaCommand
+{
+    public static Command Create()
+    {
+        var store = new Option<string>("--store")
+        {
+            Description = $"Where the directory lives: {DirectoryStores.Syntax}. SQLite and etcd keep every acknowledged change across a crash.",
+            DefaultValueFactory = _ => "sqlite:nvo3-nva.db",
+        };
+        var listen = new Option<string>("--listen")
+        {
+            Description = "HOST:PORT for the gRPC API (0.0.0.0:PORT for every interface).",
+            DefaultValueFactory = _ => $"127.0.0.1:{NvaServerOptions.DefaultPort}",
+        };
+        var cacheLifetime = new Option<int>("--cache-lifetime-ms")
+        {
+            Description = "How long NVEs may cache a look-up, for networks that set none.",
+            DefaultValueFactory = _ => (int)new NvaSettings().DefaultCacheLifetime.TotalMilliseconds,
+        };
+        var grace = new Option<int>("--redirect-grace-ms")
+        {
+            Description = "Added to a network's cache lifetime to time the old NVE's redirect after a move.",
+            DefaultValueFactory = _ => (int)new NvaSettings().RedirectGrace.TotalMilliseconds,
+        };
+        var lease = new Option<int>("--lease-seconds")
+        {
+            Description = "How long an NVE registration lasts without a keep-alive.",
+            DefaultValueFactory = _ => (int)new NvaSettings().DefaultLease.TotalSeconds,
+        };
+        var dupMoves = new Option<int>("--dup-moves") { Description = "Unplanned moves within --dup-window that mark a binding duplicate (RFC 7432: 5).", DefaultValueFactory = _ => 5 };
+        var dupWindow = new Option<int>("--dup-window-seconds") { Description = "The duplicate-detection window (RFC 7432: 180).", DefaultValueFactory = _ => 180 };
+        var dupPolicy = new Option<DuplicatePolicy>("--dup-policy") { Description = "warn: flag and accept; freeze: flag and refuse further unplanned moves.", DefaultValueFactory = _ => DuplicatePolicy.Warn };
+        var freeze = new Option<int>("--freeze-seconds") { Description = "How long a freeze lasts; 0 = until cleared (nvo3 vm clear-duplicate).", DefaultValueFactory = _ => 0 };
+        var logLevel = Cli.LogLevelOption();
+
+        var serve = new Command("serve", "Run the NVA: the directory of networks, NVEs and bindings, with its gRPC API. Stops on Ctrl+C or SIGTERM.")
+        {
+            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, logLevel,
+        };
+        serve.Handle(async (p, ct) =>
+        {
+            var settings = new NvaSettings
+            {
+                DefaultCacheLifetime = Positive(p.GetValue(cacheLifetime), "--cache-lifetime-ms", v => TimeSpan.FromMilliseconds(v)),
+                RedirectGrace = TimeSpan.FromMilliseconds(NotNegative(p.GetValue(grace), "--redirect-grace-ms")),
+                DefaultLease = Positive(p.GetValue(lease), "--lease-seconds", v => TimeSpan.FromSeconds(v)),
+                DuplicateMoves = p.GetValue(dupMoves) is > 0 and var moves ? moves : throw new ArgumentException("--dup-moves must be above 0."),
+                DuplicateWindow = Positive(p.GetValue(dupWindow), "--dup-window-seconds", v => TimeSpan.FromSeconds(v)),
+                DuplicatePolicy = p.GetValue(dupPolicy),
+                FreezeTime = NotNegative(p.GetValue(freeze), "--freeze-seconds") is > 0 and var f ? TimeSpan.FromSeconds(f) : null,
+            };
+            using var logging = Cli.Logging(p.GetValue(logLevel));
+            var spec = p.GetValue(store)!;
+            var opened = await DirectoryStores.OpenAsync(spec, ct).ConfigureAwait(false);
+            await using var server = await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings },
+                loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
+            Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}); Ctrl+C stops.");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("nvo3 nva: stopping.");
+            }
+            return Cli.Ok;
+        });
+        return new Command("nva", "The NVA (Network Virtualization Authority): the directory.") { serve };
+    }
+
+    private static TimeSpan Positive(int value, string option, Func<int, TimeSpan> make) =>
+        value > 0 ? make(value) : throw new ArgumentException($"{option} must be above 0.");
+
+    private static int NotNegative(int value, string option) =>
+        value >= 0 ? value : throw new ArgumentException($"{option} must not be negative.");
+}

@@ -1,0 +1,96 @@
+using Nvo3.Nva.Records;
+using Nvo3.Nva.Storage;
+
+namespace Nvo3.Nva;
+
+public sealed partial class Authority
+{
+    /// <summary>
+    /// Registers (or re-registers, after a restart) an NVE with a lease it renews with
+    /// <see cref="KeepAliveAsync"/>. Refuses a name held by an external NVE, and an underlay
+    /// endpoint another NVE uses.
+    /// </summary>
+    public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        PutNveAsync(name, underlay, ilaLocator, external: false, lease <= TimeSpan.Zero ? Settings.DefaultLease : lease, cancellationToken);
+
+    /// <summary>Adds an NVE that does not register itself (a kernel VXLAN device): no lease, always alive.</summary>
+    public Task<NveRecord> AddNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, CancellationToken cancellationToken = default) =>
+        PutNveAsync(name, underlay, ilaLocator, external: true, TimeSpan.Zero, cancellationToken);
+
+    private Task<NveRecord> PutNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, bool external, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        RequireName(name, "NVE name");
+        RequireListLength(underlay, "underlay endpoints");
+        if (underlay.Count == 0)
+        {
+            Refuse(NvaError.InvalidArgument, $"NVE '{name}' needs an underlay address (--underlay 192.0.2.1).");
+        }
+        if (lease > TimeSpan.FromHours(24))
+        {
+            Refuse(NvaError.InvalidArgument, "A lease lasts at most 24 hours.");
+        }
+        return TransactAsync($"register NVE {name}", async () =>
+        {
+            var key = Keys.Nve(name);
+            var (existing, entry) = await ReadAsync<NveRecord>(key, cancellationToken).ConfigureAwait(false);
+            if (existing is not null && (existing.External || external))
+            {
+                Refuse(NvaError.AlreadyExists, $"NVE '{name}' already exists; remove it first (nvo3 nve remove) or pick another name.");
+            }
+            var all = await _store.ListAsync(Keys.Nves, cancellationToken).ConfigureAwait(false);
+            var txn = new StoreTransaction().IfUnchanged(key, entry);
+            foreach (var e in all.Entries)
+            {
+                var other = RecordJson.Decode<NveRecord>(e.Value);
+                if (other.Name != name && other.Underlay.Intersect(underlay).FirstOrDefault() is { Address.IsUnspecified: false } clash)
+                {
+                    Refuse(NvaError.AlreadyExists, $"Underlay {clash} is already NVE '{other.Name}''s.");
+                }
+                txn.IfUnchanged(e.Key, e);
+            }
+            var now = Now;
+            var record = new NveRecord(name, underlay.ToList(), ilaLocator, external, existing?.Registered ?? now, external ? null : now + lease);
+            return (txn.Put(key, RecordJson.Encode(record)), record);
+        }, cancellationToken);
+    }
+
+    /// <summary>Renews a registration's lease; returns when it now expires.</summary>
+    public Task<DateTimeOffset> KeepAliveAsync(string name, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        TransactAsync($"keep NVE {name} alive", async () =>
+        {
+            var (nve, entry) = await RequireNveAsync(name, cancellationToken).ConfigureAwait(false);
+            if (nve.External)
+            {
+                return (new StoreTransaction(), DateTimeOffset.MaxValue);
+            }
+            var expires = Now + (lease <= TimeSpan.Zero ? Settings.DefaultLease : lease);
+            var key = Keys.Nve(name);
+            return (new StoreTransaction().IfUnchanged(key, entry).Put(key, RecordJson.Encode(nve with { LeaseExpires = expires })), expires);
+        }, cancellationToken);
+
+    /// <summary>Lists the NVEs in name order.</summary>
+    public async Task<IReadOnlyList<NveRecord>> ListNvesAsync(CancellationToken cancellationToken = default)
+    {
+        var range = await _store.ListAsync(Keys.Nves, cancellationToken).ConfigureAwait(false);
+        return range.Entries.Select(e => RecordJson.Decode<NveRecord>(e.Value)).ToList();
+    }
+
+    /// <summary>Reads one NVE, or null.</summary>
+    public async Task<NveRecord?> GetNveAsync(string name, CancellationToken cancellationToken = default) =>
+        (await ReadAsync<NveRecord>(Keys.Nve(name), cancellationToken).ConfigureAwait(false)).Record;
+
+    /// <summary>Removes an NVE; refuses while a binding is placed on it.</summary>
+    public Task RemoveNveAsync(string name, CancellationToken cancellationToken = default) =>
+        TransactAsync<bool>($"remove NVE {name}", async () =>
+        {
+            var (_, entry) = await RequireNveAsync(name, cancellationToken).ConfigureAwait(false);
+            var bindings = await _store.ListAsync(Keys.Bindings, cancellationToken).ConfigureAwait(false);
+            var placed = bindings.Entries.Select(e => RecordJson.Decode<Binding>(e.Value)).Where(b => b.At(name) is not null).ToList();
+            if (placed.Count > 0)
+            {
+                Refuse(NvaError.FailedPrecondition, $"NVE '{name}' still hosts {placed.Count} binding(s) (first: {placed[0].Name}); move or detach them first.");
+            }
+            var key = Keys.Nve(name);
+            return (new StoreTransaction().IfUnchanged(key, entry).Delete(key), true);
+        }, cancellationToken);
+}

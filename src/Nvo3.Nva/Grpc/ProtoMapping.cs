@@ -1,0 +1,196 @@
+using Nvo3.Packets;
+using P = Nvo3.Protocol.V1;
+
+namespace Nvo3.Nva.Grpc;
+
+/// <summary>Converts between the directory's records and the gRPC contract, both ways.</summary>
+public static class ProtoMapping
+{
+    /// <summary>Milliseconds since the Unix epoch (0 for null).</summary>
+    public static long ToUnixMs(DateTimeOffset? time) => time is { } t
+        ? (t == DateTimeOffset.MaxValue ? long.MaxValue : t.ToUnixTimeMilliseconds())
+        : 0;
+
+    /// <summary>The time of milliseconds since the Unix epoch (null for 0).</summary>
+    public static DateTimeOffset? FromUnixMs(long ms) => ms == 0 ? null
+        : ms == long.MaxValue ? DateTimeOffset.MaxValue
+        : DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    /// <summary>An ILA locator or SIR prefix (the high 64 bits) as "ADDR/64".</summary>
+    public static string FormatPrefix64(ulong? high) => high is { } h ? $"{IpAddr.FromV6(new UInt128(h, 0))}/64" : "";
+
+    /// <summary>Parses "ADDR/64" into its high 64 bits; empty gives null.</summary>
+    public static ulong? ParsePrefix64(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        var prefix = Authority.ParsePrefix(text, field);
+        if (!prefix.Address.IsV6 || prefix.Length != 64)
+        {
+            throw new NvaException(NvaError.InvalidArgument, $"The {field} '{text}' must be an IPv6 /64 prefix, like fd00:ffff:1::/64.");
+        }
+        return (ulong)(prefix.Address.V6Value >> 64);
+    }
+
+    /// <summary>Record to message.</summary>
+    public static P.VirtualNetwork ToProto(VirtualNetwork n)
+    {
+        var m = new P.VirtualNetwork
+        {
+            Vni = n.Vni,
+            Name = n.Name,
+            Mode = n.Mode == NetworkMode.L3 ? P.NetworkMode.L3 : P.NetworkMode.L2,
+            CacheLifetimeMs = (uint)n.CacheLifetime.TotalMilliseconds,
+            IlaSirPrefix = FormatPrefix64(n.IlaSirPrefix),
+        };
+        m.Subnets.AddRange(n.Subnets.Select(s => s.ToString()));
+        m.Gateways.AddRange(n.Gateways.Select(g => new P.Gateway { Ip = g.Ip.ToString(), Mac = g.Mac.ToString() }));
+        return m;
+    }
+
+    /// <summary>Message to record.</summary>
+    public static VirtualNetwork FromProto(P.VirtualNetwork m) => new(
+        m.Vni,
+        m.Name,
+        m.Mode == P.NetworkMode.L3 ? NetworkMode.L3 : NetworkMode.L2,
+        m.Subnets.Select(s => Authority.ParsePrefix(s)).ToList(),
+        m.Gateways.Select(g => new Gateway(Authority.ParseIp(g.Ip, "gateway ip"), Authority.ParseMac(g.Mac, "gateway mac"))).ToList(),
+        TimeSpan.FromMilliseconds(m.CacheLifetimeMs),
+        ParsePrefix64(m.IlaSirPrefix, "ILA SIR prefix"));
+
+    /// <summary>Record to message.</summary>
+    public static P.Nve ToProto(NveRecord n, DateTimeOffset now)
+    {
+        var m = new P.Nve
+        {
+            Name = n.Name,
+            IlaLocator = FormatPrefix64(n.IlaLocator),
+            External = n.External,
+            LeaseExpiresUnixMs = ToUnixMs(n.LeaseExpires),
+            Alive = n.IsAlive(now),
+            RegisteredUnixMs = ToUnixMs(n.Registered),
+        };
+        m.Underlay.AddRange(n.Underlay.Select(ToProto));
+        return m;
+    }
+
+    /// <summary>Message to record.</summary>
+    public static NveRecord FromProto(P.Nve m) => new(
+        m.Name,
+        m.Underlay.Select(FromProto).ToList(),
+        ParsePrefix64(m.IlaLocator, "ILA locator"),
+        m.External,
+        FromUnixMs(m.RegisteredUnixMs) ?? DateTimeOffset.UnixEpoch,
+        FromUnixMs(m.LeaseExpiresUnixMs));
+
+    /// <summary>Record to message.</summary>
+    public static P.UnderlayEndpoint ToProto(UnderlayEndpoint e) => new() { Address = e.Address.ToString(), Port = e.Port };
+
+    /// <summary>Message to record; port 0 means 4789.</summary>
+    public static UnderlayEndpoint FromProto(P.UnderlayEndpoint m)
+    {
+        if (m.Port > ushort.MaxValue)
+        {
+            throw new NvaException(NvaError.InvalidArgument, $"Underlay port {m.Port} is out of range.");
+        }
+        return new UnderlayEndpoint(Authority.ParseIp(m.Address, "underlay address"), m.Port == 0 ? VxlanHeader.UdpPort : (ushort)m.Port);
+    }
+
+    /// <summary>Record to message.</summary>
+    public static P.Binding ToProto(Binding b, DateTimeOffset now, TimeSpan duplicateWindow)
+    {
+        var m = new P.Binding
+        {
+            Vni = b.Vni,
+            Mac = b.Mac.ToString(),
+            Name = b.Name,
+            Sticky = b.Sticky,
+            Sequence = (ulong)b.Sequence,
+            LastTrigger = ToProto(b.LastTrigger),
+            Duplicate = b.Duplicate,
+            FrozenUntilUnixMs = b.FrozenUntil > now ? ToUnixMs(b.FrozenUntil) : 0,
+            MigrationId = b.MigrationId ?? "",
+            UpdatedUnixMs = ToUnixMs(b.Updated),
+            UnplannedMovesInWindow = (uint)b.UnplannedMoves.Count(t => t > now - duplicateWindow),
+        };
+        m.Ips.AddRange(b.Ips.Select(ip => ip.ToString()));
+        m.Placements.AddRange(b.Placements.Select(p => new P.Placement
+        {
+            Nve = p.Nve,
+            State = p.State == PlacementState.Activated ? P.PlacementState.Activated : P.PlacementState.Associated,
+            SinceUnixMs = ToUnixMs(p.Since),
+        }));
+        return m;
+    }
+
+    /// <summary>Message to record (unplanned-move times are not carried; only their count).</summary>
+    public static Binding FromProto(P.Binding m) => new(
+        m.Vni,
+        Authority.ParseMac(m.Mac),
+        m.Ips.Select(ip => Authority.ParseIp(ip)).ToList(),
+        m.Name,
+        m.Sticky,
+        m.Placements.Select(p => new Placement(p.Nve, p.State == P.PlacementState.Activated ? PlacementState.Activated : PlacementState.Associated, FromUnixMs(p.SinceUnixMs) ?? DateTimeOffset.UnixEpoch)).ToList(),
+        (long)m.Sequence,
+        FromProto(m.LastTrigger),
+        FromUnixMs(m.UpdatedUnixMs) ?? DateTimeOffset.UnixEpoch,
+        [],
+        m.Duplicate,
+        FromUnixMs(m.FrozenUntilUnixMs),
+        string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId);
+
+    /// <summary>Record to message.</summary>
+    public static P.Migration ToProto(Migration g) => new()
+    {
+        Id = g.Id,
+        Vni = g.Vni,
+        Mac = g.Mac.ToString(),
+        Name = g.Name,
+        Source = g.Source,
+        Destination = g.Destination,
+        Mode = ToProto(g.Mode),
+        Phase = (P.MigrationPhase)((int)g.Phase + 1),
+        StartedUnixMs = ToUnixMs(g.Started),
+        PausedUnixMs = ToUnixMs(g.Paused),
+        ActivatedUnixMs = ToUnixMs(g.Activated),
+        EndedUnixMs = ToUnixMs(g.Ended),
+        Result = g.Result ?? "",
+    };
+
+    /// <summary>Message to record.</summary>
+    public static Migration FromProto(P.Migration m) => new(
+        m.Id, m.Vni, Authority.ParseMac(m.Mac), m.Name, m.Source, m.Destination, FromProto(m.Mode),
+        m.Phase == P.MigrationPhase.Unspecified ? MigrationPhase.Prepared : (MigrationPhase)((int)m.Phase - 1),
+        FromUnixMs(m.StartedUnixMs) ?? DateTimeOffset.UnixEpoch, FromUnixMs(m.PausedUnixMs), FromUnixMs(m.ActivatedUnixMs),
+        FromUnixMs(m.EndedUnixMs), string.IsNullOrEmpty(m.Result) ? null : m.Result);
+
+    /// <summary>Record to message.</summary>
+    public static P.Redirect ToProto(Redirect r) => new()
+    {
+        Vni = r.Vni,
+        Mac = r.Mac.ToString(),
+        OldNve = r.OldNve,
+        NewNve = r.NewNve,
+        MigrationId = r.MigrationId ?? "",
+        Active = r.Active,
+        ExpiresUnixMs = ToUnixMs(r.Expires),
+    };
+
+    /// <summary>Message to record.</summary>
+    public static Redirect FromProto(P.Redirect m) => new(
+        m.Vni, Authority.ParseMac(m.Mac), m.OldNve, m.NewNve, string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId, m.Active, FromUnixMs(m.ExpiresUnixMs));
+
+    /// <summary>Trigger to message.</summary>
+    public static P.MoveTrigger ToProto(MoveTrigger t) => (P.MoveTrigger)((int)t + 1);
+
+    /// <summary>Message to trigger (unspecified: API).</summary>
+    public static MoveTrigger FromProto(P.MoveTrigger t) => t == P.MoveTrigger.Unspecified ? MoveTrigger.Api : (MoveTrigger)((int)t - 1);
+
+    /// <summary>Mode to message.</summary>
+    public static P.MigrationMode ToProto(MigrationMode mode) => (P.MigrationMode)((int)mode + 1);
+
+    /// <summary>Message to mode (unspecified: hot).</summary>
+    public static MigrationMode FromProto(P.MigrationMode mode) => mode == P.MigrationMode.Unspecified ? MigrationMode.Hot : (MigrationMode)((int)mode - 1);
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Nva.Grpc;
+using Nvo3.Nva.Storage;
+using Nvo3.Nva.Watch;
+
+namespace Nvo3.Nva.Hosting;
+
+/// <summary>
+/// An NVA process in a box: the authority over a store, the watch hub, the redirect sweeper, and
+/// the gRPC service on Kestrel (HTTP/2 without TLS). <c>nvo3 nva serve</c>, the lab and the tests
+/// all host the NVA through this type. It owns the store and disposes it.
+/// </summary>
+public sealed partial class NvaServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sweeper;
+    private readonly ILogger _logger;
+
+    private NvaServer(WebApplication app, Authority authority, WatchHub hub, Uri address, TimeSpan sweepInterval, ILogger logger)
+    {
+        _app = app;
+        Authority = authority;
+        Hub = hub;
+        Address = address;
+        _logger = logger;
+        _sweeper = Task.Run(() => SweepAsync(sweepInterval, _stop.Token));
+    }
+
+    /// <summary>The directory.</summary>
+    public Authority Authority { get; }
+
+    /// <summary>The watch fan-out.</summary>
+    public WatchHub Hub { get; }
+
+    /// <summary>Where clients connect: http://HOST:PORT with the actual port.</summary>
+    public Uri Address { get; }
+
+    /// <summary>Parses HOST:PORT ("127.0.0.1:7470", "[::1]:7470", "0.0.0.0:7470", ":7470"); throws <see cref="ArgumentException"/> saying what to write.</summary>
+    public static IPEndPoint ParseListen(string listen)
+    {
+        string text = listen.StartsWith(':') ? "0.0.0.0" + listen : listen;
+        if (IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':') && (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || text.StartsWith('[')))
+        {
+            return endpoint;
+        }
+        throw new ArgumentException($"'{listen}' is not HOST:PORT; write 127.0.0.1:{NvaServerOptions.DefaultPort}, [::1]:{NvaServerOptions.DefaultPort} or 0.0.0.0:{NvaServerOptions.DefaultPort}.", nameof(listen));
+    }
+
+    /// <summary>Starts an NVA over <paramref name="store"/>; the server owns the store from here.</summary>
+    public static async Task<NvaServer> StartAsync(IDirectoryStore store, NvaServerOptions options, TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        var endpoint = ParseListen(options.Listen);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var authority = new Authority(store, options.Settings, timeProvider, loggerFactory);
+        var hub = new WatchHub(authority, loggerFactory: loggerFactory);
+        await hub.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        builder.Services.AddSingleton(authority);
+        builder.Services.AddSingleton(hub);
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.EnableDetailedErrors = false;
+        });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2);
+            k.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        app.MapGrpcService<DirectoryService>();
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            await hub.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"The NVA cannot listen on {options.Listen}: {ex.Message}", ex);
+        }
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+        var logger = loggerFactory.CreateLogger<NvaServer>();
+        LogStarted(logger, uri, store.Description);
+        return new NvaServer(app, authority, hub, uri, options.SweepInterval, logger);
+    }
+
+    private async Task SweepAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, Authority.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await Authority.ExpireRedirectsAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogSweepFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Closes the watch streams, stops serving, then closes the store.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _sweeper.ConfigureAwait(false);
+        // Ending the hub ends every Watch stream, so Kestrel's shutdown does not wait on them.
+        await Hub.DisposeAsync().ConfigureAwait(false);
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            await _app.StopAsync(grace.Token).ConfigureAwait(false);
+        }
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await Authority.Store.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "NVA listening on {Address}, store {Store}")]
+    private static partial void LogStarted(ILogger logger, Uri address, string store);
+
+    [LoggerMessage(2, LogLevel.Warning, "Redirect sweep failed")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
