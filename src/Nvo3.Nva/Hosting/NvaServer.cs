@@ -62,7 +62,7 @@ public sealed partial class NvaServer : IAsyncDisposable
         var endpoint = ParseListen(options.Listen);
         loggerFactory ??= NullLoggerFactory.Instance;
         var authority = new Authority(store, options.Settings, timeProvider, loggerFactory);
-        var hub = new WatchHub(authority, loggerFactory: loggerFactory);
+        var hub = new WatchHub(authority, options.WatchHistory, options.WatcherBuffer, loggerFactory);
         await hub.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var builder = WebApplication.CreateSlimBuilder();

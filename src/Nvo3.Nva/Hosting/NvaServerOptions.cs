@@ -12,6 +12,12 @@ public sealed record NvaServerOptions
     /// <summary>The directory's rules and limits.</summary>
     public NvaSettings Settings { get; init; } = new();
 
+    /// <summary>How many recent changes the watch hub keeps for watchers that reconnect. Default 65 536.</summary>
+    public int WatchHistory { get; init; } = 65_536;
+
+    /// <summary>How far one watcher may fall behind before it is cut off and resyncs. Default 65 536 changes.</summary>
+    public int WatcherBuffer { get; init; } = 65_536;
+
     /// <summary>How often expired redirects are removed. Default 200 ms.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 }

@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Packets;
+
+namespace Nvo3.Nva.Client;
+
+/// <summary>
+/// A live local copy of the directory, kept by snapshot and watch: what an NVE forwards with.
+/// When the watch falls behind what the NVA keeps, it takes a new snapshot and watches again
+/// (flannel's resync); when the NVA is unreachable it keeps what it has and retries, so the
+/// NVE keeps forwarding. Readers never block: the tables are concurrent dictionaries.
+/// </summary>
+public sealed partial class DirectoryView
+{
+    private readonly NvaClient _client;
+    private readonly string _watcher;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a view fed by <paramref name="client"/>; <paramref name="watcher"/> names it to the NVA.</summary>
+    public DirectoryView(NvaClient client, string watcher = "", TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        _client = client;
+        _watcher = watcher;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<DirectoryView>();
+    }
+
+    /// <summary>Networks by VNI.</summary>
+    public ConcurrentDictionary<uint, VirtualNetwork> Networks { get; } = new();
+
+    /// <summary>NVEs by name.</summary>
+    public ConcurrentDictionary<string, NveRecord> Nves { get; } = new();
+
+    /// <summary>Bindings by (VNI, MAC).</summary>
+    public ConcurrentDictionary<(uint Vni, MacAddress Mac), Binding> Bindings { get; } = new();
+
+    /// <summary>Redirects by (VNI, MAC, old NVE).</summary>
+    public ConcurrentDictionary<(uint Vni, MacAddress Mac, string OldNve), Redirect> Redirects { get; } = new();
+
+    /// <summary>The revision the view has applied up to.</summary>
+    public long Revision { get; private set; }
+
+    /// <summary>How many times the view reloaded from a snapshot (the first load included).</summary>
+    public int Loads { get; private set; }
+
+    /// <summary>True while the watch stream is connected.</summary>
+    public bool Connected { get; private set; }
+
+    /// <summary>Called after each applied change, and with <see cref="ChangeKind.Resync"/> after each reload. Runs on the view's loop: keep it short.</summary>
+    public event Action<DirectoryChange>? Changed;
+
+    /// <summary>Replaces the view's content with a snapshot.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken = default)
+    {
+        var s = await _client.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        Apply(s);
+    }
+
+    /// <summary>Replaces the view's content with <paramref name="snapshot"/>.</summary>
+    public void Apply(DirectorySnapshot snapshot)
+    {
+        Replace(Networks, snapshot.Networks.ToDictionary(n => n.Vni));
+        Replace(Nves, snapshot.Nves.ToDictionary(n => n.Name));
+        Replace(Bindings, snapshot.Bindings.ToDictionary(b => (b.Vni, b.Mac)));
+        Replace(Redirects, snapshot.Redirects.ToDictionary(r => (r.Vni, r.Mac, r.OldNve)));
+        Revision = snapshot.Revision;
+        Loads++;
+        Changed?.Invoke(new DirectoryChange(snapshot.Revision, ChangeKind.Resync, ""));
+    }
+
+    /// <summary>
+    /// Keeps the view current until cancelled: loads when empty, watches from the next revision,
+    /// reloads on a resync marker, and retries (keeping its content) while the NVA is away.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (Loads == 0)
+                {
+                    await LoadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                bool resync = false;
+                Connected = true;
+                await foreach (var change in _client.WatchAsync(Revision + 1, _watcher, cancellationToken).ConfigureAwait(false))
+                {
+                    backoff = TimeSpan.FromMilliseconds(100);
+                    if (change.Kind == ChangeKind.Resync)
+                    {
+                        resync = true;
+                        break;
+                    }
+                    Apply(change);
+                }
+                Connected = false;
+                if (resync)
+                {
+                    Log.Resync(_logger, _watcher, Revision);
+                    await LoadAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (NvaException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (NvaException ex)
+            {
+                Connected = false;
+                Log.Lost(_logger, _watcher, ex.Message, backoff);
+                try
+                {
+                    await Task.Delay(backoff, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                // Reload on reconnect: what changed while away may be gone from the NVA's history.
+                await TryReloadAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        Connected = false;
+    }
+
+    private async Task TryReloadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NvaException)
+        {
+            // Still away; the loop retries.
+        }
+    }
+
+    /// <summary>Applies one change.</summary>
+    public void Apply(DirectoryChange change)
+    {
+        switch (change.Kind)
+        {
+            case ChangeKind.NetworkPut: Networks[change.Network!.Vni] = change.Network; break;
+            case ChangeKind.NetworkDeleted: Networks.TryRemove(change.Vni, out _); break;
+            case ChangeKind.NvePut: Nves[change.Nve!.Name] = change.Nve; break;
+            case ChangeKind.NveDeleted: Nves.TryRemove(change.Name!, out _); break;
+            case ChangeKind.BindingPut: Bindings[(change.Binding!.Vni, change.Binding.Mac)] = change.Binding; break;
+            case ChangeKind.BindingDeleted: Bindings.TryRemove((change.Vni, change.Mac), out _); break;
+            case ChangeKind.RedirectPut: Redirects[(change.Redirect!.Vni, change.Redirect.Mac, change.Redirect.OldNve)] = change.Redirect; break;
+            case ChangeKind.RedirectDeleted: Redirects.TryRemove((change.Vni, change.Mac, change.Name!), out _); break;
+            default: break;
+        }
+        if (change.Revision > Revision)
+        {
+            Revision = change.Revision;
+        }
+        Changed?.Invoke(change);
+    }
+
+    private static void Replace<TKey, TValue>(ConcurrentDictionary<TKey, TValue> target, Dictionary<TKey, TValue> source) where TKey : notnull
+    {
+        foreach (var key in target.Keys)
+        {
+            if (!source.ContainsKey(key))
+            {
+                target.TryRemove(key, out _);
+            }
+        }
+        foreach (var (key, value) in source)
+        {
+            target[key] = value;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "{Watcher}: fell behind the NVA's history after revision {Revision}; reloading")]
+        public static partial void Resync(ILogger logger, string watcher, long revision);
+
+        [LoggerMessage(2, LogLevel.Warning, "{Watcher}: lost the NVA ({Reason}); keeping the current tables, retrying in {Delay}")]
+        public static partial void Lost(ILogger logger, string watcher, string reason, TimeSpan delay);
+    }
+}
