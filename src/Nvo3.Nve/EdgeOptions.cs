@@ -1,0 +1,58 @@
+using Nvo3.Nva;
+
+namespace Nvo3.Nve;
+
+/// <summary>An NVE's identity, modes and limits, with the defaults a deployment starts from.</summary>
+public sealed record EdgeOptions
+{
+    /// <summary>The NVE's name in the directory.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Where it receives tunnelled traffic (UDP 4789 by default).</summary>
+    public required UnderlayEndpoint Underlay { get; init; }
+
+    /// <summary>How it learns remote locations. Default pull.</summary>
+    public UpdateMode Mode { get; init; } = UpdateMode.Pull;
+
+    /// <summary>When a binding arriving Associated activates. Default any announcement.</summary>
+    public ActivationStrategy Activation { get; init; } = ActivationStrategy.Any;
+
+    /// <summary>Forward packets in flight for a VM that left to its new NVE (the draft's redirect). Default on.</summary>
+    public bool InflightForwarding { get; init; } = true;
+
+    /// <summary>The most frames held for one binding about to activate. Default 1024.</summary>
+    public int ActivationBufferFrames { get; init; } = 1024;
+
+    /// <summary>How long held frames wait for the activation before they are dropped. Default 2 s.</summary>
+    public TimeSpan ActivationBufferTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most frames held for one destination while its location is looked up. Default 64.</summary>
+    public int LookupQueueFrames { get; init; } = 64;
+
+    /// <summary>How long a resumed VM may stay silent before the NVE activates it and announces for it. Default 200 ms.</summary>
+    public TimeSpan AnnounceGrace { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How many announcements the NVE sends for a silent VM (QEMU sends 5). Default 5.</summary>
+    public int AnnounceCount { get; init; } = 5;
+
+    /// <summary>The registration lease it asks for. Default 30 s.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a redirect started by a local pause lasts if the NVA never times it. Default 60 s.</summary>
+    public TimeSpan LocalRedirectHold { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Its ILA locator (Layer 3 with ILA).</summary>
+    public ulong? IlaLocator { get; init; }
+
+    /// <summary>Sockets that send, so the outer source port follows the inner flow. Default 8.</summary>
+    public int SendSockets { get; init; } = 8;
+
+    /// <summary>Send from the receive socket (for labs where NVEs share one address and are told apart by port).</summary>
+    public bool SendFromReceivePort { get; init; }
+
+    /// <summary>Frames read per receive batch. Default 64.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>How often timers (activation buffers, announcements, redirects) are checked. Default 20 ms.</summary>
+    public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+}

@@ -1,0 +1,136 @@
+namespace Nvo3.Nve;
+
+/// <summary>
+/// The NVE's counters: updated with interlocked adds on the data path (no locks, no allocation),
+/// read at any time.
+/// </summary>
+public sealed class NveCounters
+{
+    private readonly long[] _drops = new long[Enum.GetValues<DropReason>().Length];
+    private long _fromTenants;
+    private long _toTenants;
+    private long _encapsulated;
+    private long _decapsulated;
+    private long _forwardedInFlight;
+    private long _buffered;
+    private long _flushed;
+    private long _arpReplies;
+    private long _ndReplies;
+    private long _rarpReplies;
+    private long _announcements;
+    private long _announcedOnBehalf;
+    private long _replicated;
+    private long _lookups;
+    private long _activations;
+
+    internal void AddDrop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);
+
+    internal void AddFromTenant() => Interlocked.Increment(ref _fromTenants);
+
+    internal void AddToTenant(int count = 1) => Interlocked.Add(ref _toTenants, count);
+
+    internal void AddEncapsulated() => Interlocked.Increment(ref _encapsulated);
+
+    internal void AddDecapsulated() => Interlocked.Increment(ref _decapsulated);
+
+    internal void AddForwardedInFlight() => Interlocked.Increment(ref _forwardedInFlight);
+
+    internal void AddBuffered() => Interlocked.Increment(ref _buffered);
+
+    internal void AddFlushed(int count) => Interlocked.Add(ref _flushed, count);
+
+    internal void AddArpReply() => Interlocked.Increment(ref _arpReplies);
+
+    internal void AddNdReply() => Interlocked.Increment(ref _ndReplies);
+
+    internal void AddRarpReply() => Interlocked.Increment(ref _rarpReplies);
+
+    internal void AddAnnouncement() => Interlocked.Increment(ref _announcements);
+
+    internal void AddAnnouncedOnBehalf() => Interlocked.Increment(ref _announcedOnBehalf);
+
+    internal void AddReplicated(int copies) => Interlocked.Add(ref _replicated, copies);
+
+    internal void AddLookup() => Interlocked.Increment(ref _lookups);
+
+    internal void AddActivation() => Interlocked.Increment(ref _activations);
+
+    /// <summary>Frames dropped for <paramref name="reason"/>.</summary>
+    public long Dropped(DropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
+
+    /// <summary>Frames dropped for any reason.</summary>
+    public long DroppedTotal => Enum.GetValues<DropReason>().Sum(Dropped);
+
+    /// <summary>Frames received from tenant ports.</summary>
+    public long FromTenants => Interlocked.Read(ref _fromTenants);
+
+    /// <summary>Frames delivered to tenant ports.</summary>
+    public long ToTenants => Interlocked.Read(ref _toTenants);
+
+    /// <summary>Packets sent on the underlay (replicas and redirects included).</summary>
+    public long Encapsulated => Interlocked.Read(ref _encapsulated);
+
+    /// <summary>Packets received from the underlay that passed validation.</summary>
+    public long Decapsulated => Interlocked.Read(ref _decapsulated);
+
+    /// <summary>Packets for a VM that had left, tunnelled on to its new NVE (the draft's packets in flight).</summary>
+    public long ForwardedInFlight => Interlocked.Read(ref _forwardedInFlight);
+
+    /// <summary>Packets held for a binding about to activate here.</summary>
+    public long Buffered => Interlocked.Read(ref _buffered);
+
+    /// <summary>Held packets delivered, in order, at activation.</summary>
+    public long Flushed => Interlocked.Read(ref _flushed);
+
+    /// <summary>ARP requests answered from the directory.</summary>
+    public long ArpReplies => Interlocked.Read(ref _arpReplies);
+
+    /// <summary>Neighbor solicitations answered from the directory (DAD defences included).</summary>
+    public long NdReplies => Interlocked.Read(ref _ndReplies);
+
+    /// <summary>RARP requests answered from the NVA's by-MAC look-up.</summary>
+    public long RarpReplies => Interlocked.Read(ref _rarpReplies);
+
+    /// <summary>Gratuitous ARPs, unsolicited NAs and RARP announces seen from VMs.</summary>
+    public long Announcements => Interlocked.Read(ref _announcements);
+
+    /// <summary>Announcements the NVE sent for a VM that stayed silent.</summary>
+    public long AnnouncedOnBehalf => Interlocked.Read(ref _announcedOnBehalf);
+
+    /// <summary>Copies sent by head-end replication.</summary>
+    public long Replicated => Interlocked.Read(ref _replicated);
+
+    /// <summary>Look-ups sent to the NVA.</summary>
+    public long Lookups => Interlocked.Read(ref _lookups);
+
+    /// <summary>Bindings activated here.</summary>
+    public long Activations => Interlocked.Read(ref _activations);
+
+    /// <summary>Every counter by name, zeros left out, for reports and logs.</summary>
+    public IReadOnlyDictionary<string, long> Snapshot()
+    {
+        var all = new Dictionary<string, long>
+        {
+            ["fromTenants"] = FromTenants,
+            ["toTenants"] = ToTenants,
+            ["encapsulated"] = Encapsulated,
+            ["decapsulated"] = Decapsulated,
+            ["forwardedInFlight"] = ForwardedInFlight,
+            ["buffered"] = Buffered,
+            ["flushed"] = Flushed,
+            ["arpReplies"] = ArpReplies,
+            ["ndReplies"] = NdReplies,
+            ["rarpReplies"] = RarpReplies,
+            ["announcements"] = Announcements,
+            ["announcedOnBehalf"] = AnnouncedOnBehalf,
+            ["replicated"] = Replicated,
+            ["lookups"] = Lookups,
+            ["activations"] = Activations,
+        };
+        foreach (var reason in Enum.GetValues<DropReason>())
+        {
+            all["drop." + char.ToLowerInvariant(reason.ToString()[0]) + reason.ToString()[1..]] = Dropped(reason);
+        }
+        return all.Where(kv => kv.Value != 0).ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+}

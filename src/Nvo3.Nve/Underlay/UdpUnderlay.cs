@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using Nvo3.Nva;
+using Nvo3.Packets;
+
+namespace Nvo3.Nve;
+
+/// <summary>
+/// The NVE's underlay: one UDP socket bound to its endpoint receives; a small pool of sockets on
+/// ephemeral ports sends, picked by the inner flow's hash, so that the outer source port follows
+/// the flow (RFC 7348 section 5) and ECMP spreads flows. Owns its sockets.
+/// </summary>
+public sealed class UdpUnderlay : IDisposable
+{
+    private readonly Socket _receive;
+    private readonly Socket[] _send;
+    private readonly ushort[] _sendPorts;
+    private readonly SocketAddress _from;
+
+    /// <summary>Binds to <paramref name="local"/>; throws <see cref="IOException"/> saying why it cannot.</summary>
+    public UdpUnderlay(UnderlayEndpoint local, int sendSockets = 8, bool shareSendAndReceive = false)
+    {
+        Local = local;
+        var address = local.Address.ToIPAddress();
+        try
+        {
+            _receive = Open(address.AddressFamily);
+            _receive.Bind(new IPEndPoint(address, local.Port));
+            if (shareSendAndReceive)
+            {
+                // Several NVEs share one address (an IPv6 lab on ::1): peers tell them apart by
+                // source port, so each sends from the port it receives on.
+                _send = [_receive];
+            }
+            else
+            {
+                _send = new Socket[sendSockets];
+                for (int i = 0; i < sendSockets; i++)
+                {
+                    _send[i] = Open(address.AddressFamily);
+                    _send[i].Bind(new IPEndPoint(address, 0));
+                }
+            }
+        }
+        catch (SocketException ex)
+        {
+            Dispose();
+            throw new IOException($"Cannot bind the underlay to {local}: {ex.Message}", ex);
+        }
+        _sendPorts = _send.Select(s => (ushort)((IPEndPoint)s.LocalEndPoint!).Port).ToArray();
+        _from = new SocketAddress(address.AddressFamily);
+    }
+
+    /// <summary>Where it receives.</summary>
+    public UnderlayEndpoint Local { get; }
+
+    /// <summary>Called with every sent datagram when set (for captures); not for the fast path.</summary>
+    public Action<IpAddr, ushort, IpAddr, ushort, ReadOnlySpan<byte>>? Tap { get; set; }
+
+    private static Socket Open(AddressFamily family)
+    {
+        var socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp)
+        {
+            ReceiveBufferSize = 4 << 20,
+            SendBufferSize = 4 << 20,
+        };
+        return socket;
+    }
+
+    /// <summary>
+    /// Waits for a datagram, then reads every one already queued (up to the batch's capacity),
+    /// each at the batch's headroom. Returns 0 when the socket was closed.
+    /// </summary>
+    public int Receive(UnderlayBatch batch)
+    {
+        int n = 0;
+        try
+        {
+            do
+            {
+                int length = _receive.ReceiveFrom(batch.WriteArea(n), SocketFlags.None, _from);
+                batch.Set(n, length, ReadSender(_from, out ushort port), port);
+                n++;
+            }
+            while (n < batch.Capacity && _receive.Available > 0);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.Interrupted or SocketError.OperationAborted or SocketError.Shutdown or SocketError.NotSocket)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        batch.Count = n;
+        return n;
+    }
+
+    /// <summary>Sends one datagram from the socket picked by <paramref name="flowHash"/>; false when the socket refused it.</summary>
+    public bool Send(ReadOnlySpan<byte> datagram, Peer to, int flowHash)
+    {
+        int i = (int)((uint)flowHash % (uint)_send.Length);
+        try
+        {
+            _send[i].SendTo(datagram, SocketFlags.None, to.SocketAddress);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        Tap?.Invoke(Local.Address, _sendPorts[i], to.Endpoint.Address, to.Endpoint.Port, datagram);
+        return true;
+    }
+
+    // Reads the sender's address and port out of the socket address without allocating.
+    private static IpAddr ReadSender(SocketAddress address, out ushort port)
+    {
+        var bytes = address.Buffer.Span;
+        port = (ushort)((bytes[2] << 8) | bytes[3]);
+        return address.Family == AddressFamily.InterNetworkV6 ? IpAddr.ReadV6(bytes[8..]) : IpAddr.ReadV4(bytes[4..]);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _receive?.Dispose();
+        if (_send is not null)
+        {
+            foreach (var s in _send)
+            {
+                s?.Dispose();
+            }
+        }
+    }
+}
