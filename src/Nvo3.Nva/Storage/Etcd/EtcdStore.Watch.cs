@@ -26,8 +26,7 @@ public sealed partial class EtcdStore
     {
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentOutOfRangeException.ThrowIfNegative(fromRevision);
-        var key = FullKey(prefix);
-        var end = RangeEnd(key);
+        var (key, end) = PrefixRange(prefix);
         // Disposing the store ends the watch quietly, as the in-process stores do.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         var token = linked.Token;

@@ -43,7 +43,6 @@ public sealed partial class EtcdStore : IDirectoryStore
     private readonly KV.KVClient _kv;
     private readonly Watch.WatchClient _watch;
     private readonly string _prefix;
-    private readonly ByteString _prefixBytes;
     private readonly EtcdStoreOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -58,7 +57,6 @@ public sealed partial class EtcdStore : IDirectoryStore
         _watch = connection.WatchClient;
         _options = options;
         _prefix = options.Prefix;
-        _prefixBytes = ByteString.CopyFromUtf8(options.Prefix);
         _logger = logger;
         _timeProvider = timeProvider;
         _description = "etcd:" + string.Join(',', endpoints.Select(e => e.GetLeftPart(UriPartial.Authority)));
@@ -97,7 +95,7 @@ public sealed partial class EtcdStore : IDirectoryStore
         try
         {
             var deadline = timeProvider.GetUtcNow().UtcDateTime + options.ConnectTimeout;
-            await store._kv.RangeAsync(new RangeRequest { Key = store._prefixBytes, CountOnly = true }, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await store._kv.RangeAsync(new RangeRequest { Key = store.FullKey(""), CountOnly = true }, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
         {
@@ -124,8 +122,7 @@ public sealed partial class EtcdStore : IDirectoryStore
     public async ValueTask<StoreRange> ListAsync(string prefix, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prefix);
-        var from = FullKey(prefix);
-        var end = RangeEnd(from);
+        var (from, end) = PrefixRange(prefix);
         while (true)
         {
             try
@@ -143,7 +140,7 @@ public sealed partial class EtcdStore : IDirectoryStore
     /// <inheritdoc />
     public async ValueTask<long> GetRevisionAsync(CancellationToken cancellationToken = default)
     {
-        var response = await Call(_kv.RangeAsync(new RangeRequest { Key = _prefixBytes, CountOnly = true }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await Call(_kv.RangeAsync(new RangeRequest { Key = FullKey(""), CountOnly = true }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return response.Header.Revision;
     }
 
@@ -279,7 +276,15 @@ public sealed partial class EtcdStore : IDirectoryStore
     private static bool IsCompacted(RpcException e) =>
         e.StatusCode == StatusCode.OutOfRange && e.Status.Detail.Contains("compacted", StringComparison.Ordinal);
 
-    private ByteString FullKey(string key) => ByteString.CopyFromUtf8(_prefix + key);
+    /// <summary>
+    /// The etcd key of <paramref name="key"/>. etcd has no empty key; with an empty store prefix the
+    /// empty key becomes a zero byte, which as a range start means "from the first key".
+    /// </summary>
+    private ByteString FullKey(string key)
+    {
+        string full = _prefix + key;
+        return full.Length == 0 ? ByteString.CopyFrom(0) : ByteString.CopyFromUtf8(full);
+    }
 
     private string CallerKey(ByteString key)
     {
@@ -289,6 +294,14 @@ public sealed partial class EtcdStore : IDirectoryStore
 
     private StoreEntry ToEntry(Mvccpb.KeyValue kv) =>
         new(CallerKey(kv.Key), kv.Value.ToByteArray(), kv.CreateRevision, kv.ModRevision, kv.Version);
+
+    /// <summary>The etcd range [key, end) of every key under the caller's <paramref name="prefix"/>.</summary>
+    private (ByteString Key, ByteString End) PrefixRange(string prefix)
+    {
+        var key = FullKey(prefix);
+        // Everything: from the zero byte to the end of the keyspace, which etcd spells "\0" too.
+        return _prefix.Length + prefix.Length == 0 ? (key, ByteString.CopyFrom(0)) : (key, RangeEnd(key));
+    }
 
     /// <summary>
     /// etcd's range end for "every key starting with <paramref name="prefix"/>": the prefix with its

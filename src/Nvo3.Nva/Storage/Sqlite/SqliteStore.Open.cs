@@ -116,7 +116,12 @@ public sealed partial class SqliteStore
         return stream;
     }
 
-    private static bool IsSharingViolation(IOException e) => (e.HResult & 0xFFFF) is 32 or 33; // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+    /// <summary>
+    /// True when the lock is held elsewhere: on Unix the HResult is flock's errno, EWOULDBLOCK (11 on
+    /// Linux, 35 on the BSDs); on Windows ERROR_SHARING_VIOLATION or ERROR_LOCK_VIOLATION.
+    /// </summary>
+    private static bool IsSharingViolation(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult is 11 or 35;
 
     /// <summary>Sets the durability pragmas, creates or checks the schema, and reads the revisions.</summary>
     private static (long Revision, long Compacted) Initialize(SqliteConnection connection, string fullPath)
