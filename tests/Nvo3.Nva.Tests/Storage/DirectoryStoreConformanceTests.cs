@@ -320,6 +320,18 @@ public abstract class DirectoryStoreConformanceTests
             Describe(await watch.NextAsync()));
     }
 
+    [Fact]
+    public async Task WatchAsync_StoreDisposed_EndsTheWatch()
+    {
+        var store = await OpenStoreAsync();
+        long now = await store.GetRevisionAsync(Ct);
+        await using var watch = new WatchRecorder(store, "", now + 1);
+        var commit = await store.CommitAsync(new StoreTransaction().Put("k", V("v")), Ct);
+        Assert.Equal(commit.Revision, (await watch.NextAsync())[0].Revision);
+        await store.DisposeAsync();
+        await Assert.ThrowsAsync<System.Threading.Channels.ChannelClosedException>(async () => await watch.NextAsync());
+    }
+
     // Compaction and resync
 
     [Fact]

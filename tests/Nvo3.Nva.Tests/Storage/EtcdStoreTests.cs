@@ -59,6 +59,28 @@ public sealed class EtcdStoreTests(EtcdProcess etcd) : DirectoryStoreConformance
     }
 
     [Fact]
+    public async Task WatchAsync_EtcdRestarts_ContinuesAfterTheLastDeliveredRevision()
+    {
+        await using var store = await ConnectAsync($"/nvo3-test/{Guid.NewGuid():N}/");
+        long now = await store.GetRevisionAsync(Ct);
+        await using var watch = new WatchRecorder(store, "w/", now + 1);
+        var before = await store.CommitAsync(new StoreTransaction().Put("w/1", V("1")), Ct);
+        Assert.Equal([(StoreEventKind.Put, "w/1", "1", before.Revision)], Describe(await watch.NextAsync()));
+
+        await etcd.RestartAsync();
+        var revisions = new List<long>();
+        for (int i = 2; i <= 4; i++)
+        {
+            revisions.Add((await store.CommitAsync(new StoreTransaction().Put($"w/{i}", V($"{i}")), Ct)).Revision);
+        }
+        foreach (var (revision, i) in revisions.Select((r, i) => (r, i + 2)))
+        {
+            Assert.Equal([(StoreEventKind.Put, $"w/{i}", $"{i}", revision)], Describe(await watch.NextAsync(TimeSpan.FromSeconds(30))));
+        }
+        Assert.False(watch.TryNext(out _));
+    }
+
+    [Fact]
     public async Task Durability_WriterAndEtcdKilledWithSigkill_EveryAcknowledgedCommitSurvives()
     {
         etcd.SkipIfMissing();

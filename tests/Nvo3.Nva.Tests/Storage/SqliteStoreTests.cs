@@ -108,6 +108,17 @@ public sealed class SqliteStoreTests : DirectoryStoreConformanceTests, IDisposab
         await using var store = SqliteStore.Open(path);
         await store.CommitAsync(new StoreTransaction().Put("k", V("v")), Ct);
         Assert.True(File.Exists(path));
+
+        // Another reader (the sqlite3 shell, a backup) may look while the store is open.
+        using var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        reader.Open();
+        using var command = reader.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", command.ExecuteScalar());
+        command.CommandText = "SELECT key, mod_rev, version FROM kv";
+        using var rows = command.ExecuteReader();
+        Assert.True(rows.Read());
+        Assert.Equal(("k", 1L, 1L), (rows.GetString(0), rows.GetInt64(1), rows.GetInt64(2)));
     }
 
     [Fact]

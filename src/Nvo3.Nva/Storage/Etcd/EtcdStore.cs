@@ -90,7 +90,12 @@ public sealed partial class EtcdStore : IDirectoryStore
         var client = new EtcdClient(
             string.Join(',', endpoints.Select(e => e.GetLeftPart(UriPartial.Authority))),
             serverName: endpoints[0].Host,
-            configureChannelOptions: channel => channel.Credentials = secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure);
+            configureChannelOptions: channel =>
+            {
+                channel.Credentials = secure ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
+                // One watch response may carry up to a thousand revisions; gRPC's 4 MiB default is too tight.
+                channel.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            });
         var store = new EtcdStore(client, endpoints, options, (ILogger?)loggerFactory?.CreateLogger<EtcdStore>() ?? NullLogger.Instance, timeProvider);
         try
         {
