@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Nvo3.Nva.Storage.Etcd;
 using Nvo3.Nva.Storage.Memory;
 using Nvo3.Nva.Storage.Sqlite;
@@ -7,7 +8,7 @@ namespace Nvo3.Nva.Storage;
 /// <summary>Opens a store from its command-line spelling: <c>memory</c>, <c>sqlite:PATH</c> or <c>etcd:URL[,URL…]</c>.</summary>
 public static class DirectoryStores
 {
-    /// <summary>What <see cref="OpenAsync"/> accepts, for help texts and errors.</summary>
+    /// <summary>What <see cref="OpenAsync(string, CancellationToken)"/> accepts, for help texts and errors.</summary>
     public const string Syntax = "memory | sqlite:PATH | etcd:URL[,URL...]";
 
     private const string SqlitePrefix = "sqlite:";
@@ -22,7 +23,16 @@ public static class DirectoryStores
     /// </summary>
     /// <exception cref="ArgumentException">The spec is malformed; the message says what to fix.</exception>
     /// <exception cref="IOException">The store cannot be opened or reached; the message says why.</exception>
-    public static async ValueTask<IDirectoryStore> OpenAsync(string spec, CancellationToken cancellationToken = default)
+    public static ValueTask<IDirectoryStore> OpenAsync(string spec, CancellationToken cancellationToken = default) =>
+        OpenAsync(spec, loggerFactory: null, cancellationToken);
+
+    /// <summary>
+    /// Opens the store named by <paramref name="spec"/>, as <see cref="OpenAsync(string, CancellationToken)"/>,
+    /// logging through <paramref name="loggerFactory"/> (the etcd store logs its watch reconnects).
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec is malformed; the message says what to fix.</exception>
+    /// <exception cref="IOException">The store cannot be opened or reached; the message says why.</exception>
+    public static async ValueTask<IDirectoryStore> OpenAsync(string spec, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         spec = spec.Trim();
@@ -42,7 +52,7 @@ public static class DirectoryStores
         if (spec.StartsWith(EtcdPrefix, StringComparison.Ordinal))
         {
             var endpoints = ParseEtcdEndpoints(spec[EtcdPrefix.Length..], spec);
-            return await EtcdStore.ConnectAsync(endpoints, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await EtcdStore.ConnectAsync(endpoints, loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         throw new ArgumentException($"Unknown store '{spec}'; use {Syntax}.", nameof(spec));
     }
