@@ -321,6 +321,21 @@ public abstract class DirectoryStoreConformanceTests
     }
 
     [Fact]
+    public async Task WatchAsync_FromFutureRevision_StartsAtThatRevision()
+    {
+        await using var store = await OpenStoreAsync();
+        long now = await store.GetRevisionAsync(Ct);
+        await using var watch = new WatchRecorder(store, "f/", now + 3);
+        var revisions = new List<long>();
+        for (int i = 1; i <= 4; i++)
+        {
+            revisions.Add((await store.CommitAsync(new StoreTransaction().Put($"f/{i}", V($"{i}")), Ct)).Revision);
+        }
+        Assert.Equal([(StoreEventKind.Put, "f/3", "3", revisions[2])], Describe(await watch.NextAsync()));
+        Assert.Equal([(StoreEventKind.Put, "f/4", "4", revisions[3])], Describe(await watch.NextAsync()));
+    }
+
+    [Fact]
     public async Task WatchAsync_StoreDisposed_EndsTheWatch()
     {
         var store = await OpenStoreAsync();

@@ -49,7 +49,11 @@ public sealed partial class SqliteStore
             }
             await foreach (var batch in watcher.Channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return batch;
+                // A watch from a future revision waits for it, as etcd's does.
+                if (batch[0].Revision >= fromRevision)
+                {
+                    yield return batch;
+                }
             }
         }
         finally
