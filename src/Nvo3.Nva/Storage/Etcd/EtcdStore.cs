@@ -97,15 +97,20 @@ public sealed partial class EtcdStore : IDirectoryStore
                 channel.MaxReceiveMessageSize = 64 * 1024 * 1024;
             });
         var store = new EtcdStore(client, endpoints, options, (ILogger?)loggerFactory?.CreateLogger<EtcdStore>() ?? NullLogger.Instance, timeProvider);
+        // A timer of our own rather than a gRPC deadline: with dotnet-etcd's channel options an
+        // expired deadline can surface as a cancellation, which must not look like the caller's.
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            var deadline = timeProvider.GetUtcNow().UtcDateTime + options.ConnectTimeout;
-            await store._kv.RangeAsync(new RangeRequest { Key = store.FullKey(""), CountOnly = true }, deadline: deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await store._kv.RangeAsync(new RangeRequest { Key = store.FullKey(""), CountOnly = true }, cancellationToken: linked.Token).ConfigureAwait(false);
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested &&
+            (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled }))
         {
             client.Dispose();
-            throw new IOException($"etcd at {string.Join(", ", endpoints)} does not answer ({e.Status.Detail}); check that etcd runs there and that the URLs and scheme are right.", e);
+            string why = e is RpcException rpc ? rpc.Status.Detail : $"no answer within {options.ConnectTimeout.TotalSeconds:0.#} s";
+            throw new IOException($"etcd at {string.Join(", ", endpoints)} does not answer ({why}); check that etcd runs there and that the URLs and scheme are right.", e);
         }
         catch
         {
