@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 
 namespace Nvo3.Nva.Storage.Memory;
 
@@ -13,7 +12,7 @@ public sealed class MemoryStore : IDirectoryStore
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, StoreEntry> _data = new(StringComparer.Ordinal);
     private readonly List<IReadOnlyList<StoreEvent>> _history = [];
-    private readonly List<Watcher> _watchers = [];
+    private readonly List<PrefixWatcher> _watchers = [];
     private readonly int _maxHistory;
     private long _revision;
     private long _compacted;
@@ -109,7 +108,7 @@ public sealed class MemoryStore : IDirectoryStore
     public async IAsyncEnumerable<IReadOnlyList<StoreEvent>> WatchAsync(string prefix, long fromRevision,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        Watcher watcher;
+        PrefixWatcher watcher;
         List<IReadOnlyList<StoreEvent>> backlog = [];
         lock (_lock)
         {
@@ -121,14 +120,14 @@ public sealed class MemoryStore : IDirectoryStore
             {
                 if (batch[0].Revision >= fromRevision && fromRevision > 0)
                 {
-                    var filtered = Filter(batch, prefix);
+                    var filtered = PrefixWatcher.Filter(batch, prefix);
                     if (filtered.Count > 0)
                     {
                         backlog.Add(filtered);
                     }
                 }
             }
-            watcher = new Watcher(prefix);
+            watcher = new PrefixWatcher(prefix);
             _watchers.Add(watcher);
         }
         try
@@ -139,7 +138,11 @@ public sealed class MemoryStore : IDirectoryStore
             }
             await foreach (var batch in watcher.Channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return batch;
+                // A watch from a future revision waits for it, as etcd's does.
+                if (batch[0].Revision >= fromRevision)
+                {
+                    yield return batch;
+                }
             }
         }
         finally
@@ -177,33 +180,5 @@ public sealed class MemoryStore : IDirectoryStore
             }
         }
         return ValueTask.CompletedTask;
-    }
-
-    private static List<StoreEvent> Filter(IReadOnlyList<StoreEvent> batch, string prefix)
-    {
-        var filtered = new List<StoreEvent>(batch.Count);
-        foreach (var e in batch)
-        {
-            if (e.Key.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                filtered.Add(e);
-            }
-        }
-        return filtered;
-    }
-
-    private sealed class Watcher(string prefix)
-    {
-        public Channel<IReadOnlyList<StoreEvent>> Channel { get; } =
-            System.Threading.Channels.Channel.CreateUnbounded<IReadOnlyList<StoreEvent>>(new UnboundedChannelOptions { SingleReader = true });
-
-        public void Offer(IReadOnlyList<StoreEvent> batch)
-        {
-            var filtered = Filter(batch, prefix);
-            if (filtered.Count > 0)
-            {
-                Channel.Writer.TryWrite(filtered);
-            }
-        }
     }
 }

@@ -1,0 +1,12 @@
+namespace Nvo3.Nva.Storage.Sqlite;
+
+/// <summary>Settings of a <see cref="SqliteStore"/>.</summary>
+public sealed record SqliteStoreOptions
+{
+    /// <summary>
+    /// How many revisions of change log the store keeps for watches (default 100 000). Older
+    /// revisions are compacted automatically, in steps of at most a tenth of this (capped at 1 000),
+    /// so the log always holds at least this many; a watch from further back resyncs.
+    /// </summary>
+    public int KeepRevisions { get; init; } = 100_000;
+}
