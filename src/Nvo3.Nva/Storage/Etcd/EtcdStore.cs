@@ -41,7 +41,7 @@ public sealed partial class EtcdStore : IDirectoryStore
 
     private readonly EtcdClient _client;
     private readonly KV.KVClient _kv;
-    private readonly Watch.WatchClient _watch;
+    private readonly Etcdserverpb.Watch.WatchClient _watch;
     private readonly string _prefix;
     private readonly EtcdStoreOptions _options;
     private readonly ILogger _logger;
