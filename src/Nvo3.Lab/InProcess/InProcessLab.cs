@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Nva;
+using Nvo3.Nva.Client;
+using Nvo3.Nva.Hosting;
+using Nvo3.Nva.Storage;
+using Nvo3.Nve;
+using Nvo3.Packets;
+
+namespace Nvo3.Lab;
+
+/// <summary>
+/// One NVA and any number of NVEs in this process, on loopback: NVEs on distinct 127.x.y.N
+/// addresses (or fd00:4e56:…::N with root) on the standard VXLAN port, so that any capture on
+/// <c>lo</c> decodes as VXLAN; the NVA's gRPC on 127.0.0.1 with a free port; emulated VMs on
+/// in-memory wires. Everything it starts it stops, and every address it adds it removes.
+/// </summary>
+public sealed class InProcessLab : IAsyncDisposable
+{
+    private readonly List<Edge> _edges = [];
+    private readonly List<EmulatedVm> _vms = [];
+    private readonly List<IpAddr> _addedAddresses = [];
+    private readonly string? _tempDirectory;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly (byte A, byte B) _v4Base;
+    private readonly ushort _v6Base;
+
+    private InProcessLab(LabOptions options, NvaServer nva, string? tempDirectory, ILoggerFactory loggerFactory)
+    {
+        Options = options;
+        Nva = nva;
+        Client = new NvaClient(nva.Address);
+        _tempDirectory = tempDirectory;
+        _loggerFactory = loggerFactory;
+        // A random 127.A.B.0/24 (and fd00:4e56:X::/64) per lab, so labs in parallel never collide.
+        _v4Base = ((byte)Random.Shared.Next(100, 250), (byte)Random.Shared.Next(1, 250));
+        _v6Base = (ushort)Random.Shared.Next(1, 0xFFFF);
+        if (options.PcapPath is { } path)
+        {
+            Capture = new UnderlayCapture(path);
+        }
+    }
+
+    /// <summary>How it was built.</summary>
+    public LabOptions Options { get; }
+
+    /// <summary>The NVA.</summary>
+    public NvaServer Nva { get; }
+
+    /// <summary>A client of the NVA.</summary>
+    public NvaClient Client { get; }
+
+    /// <summary>The capture, when one was asked for.</summary>
+    public UnderlayCapture? Capture { get; }
+
+    /// <summary>The NVEs.</summary>
+    public IReadOnlyList<Edge> Edges => _edges;
+
+    /// <summary>Starts the NVA. Throws <see cref="InvalidOperationException"/> for an IPv6 underlay without root.</summary>
+    public static async Task<InProcessLab> StartAsync(LabOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        if (options.Underlay == AddressFamily.InterNetworkV6 && !Environment.IsPrivilegedProcess)
+        {
+            throw new InvalidOperationException("An IPv6 underlay adds fd00:4e56::/32 addresses to lo, which needs root; run as root or use the IPv4 underlay.");
+        }
+        loggerFactory ??= NullLoggerFactory.Instance;
+        string? temp = null;
+        string store = options.Store;
+        if (store == "sqlite")
+        {
+            temp = Directory.CreateTempSubdirectory("nvo3-lab-").FullName;
+            store = "sqlite:" + Path.Combine(temp, "nva.db");
+        }
+        var opened = await DirectoryStores.OpenAsync(store, cancellationToken).ConfigureAwait(false);
+        var nva = await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = "127.0.0.1:0", Settings = options.Nva, SweepInterval = TimeSpan.FromMilliseconds(50) },
+            loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new InProcessLab(options, nva, temp, loggerFactory);
+    }
+
+    /// <summary>The underlay endpoint of NVE number <paramref name="index"/> (1-based).</summary>
+    public UnderlayEndpoint EndpointFor(int index) => Options.Underlay == AddressFamily.InterNetworkV6
+        ? new UnderlayEndpoint(IpAddr.FromV6(new UInt128(0xFD00_4E56_0000_0000UL | ((ulong)_v6Base << 16), (ulong)index)))
+        : new UnderlayEndpoint(IpAddr.FromV4((127u << 24) | ((uint)_v4Base.A << 16) | ((uint)_v4Base.B << 8) | (uint)index));
+
+    /// <summary>Starts an NVE named <paramref name="name"/> on the next underlay address.</summary>
+    public async Task<Edge> AddNveAsync(string name, Func<EdgeOptions, EdgeOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var endpoint = EndpointFor(_edges.Count + 1);
+        if (endpoint.Address.IsV6)
+        {
+            AddAddress(endpoint.Address);
+        }
+        var options = Options.ConfigureNve(new EdgeOptions { Name = name, Underlay = endpoint, Lease = TimeSpan.FromSeconds(10) });
+        options = configure?.Invoke(options) ?? options;
+        var edge = await Edge.StartAsync(options, Client, loggerFactory: _loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Capture?.Attach(edge);
+        _edges.Add(edge);
+        return edge;
+    }
+
+    /// <summary>The NVE named <paramref name="name"/>.</summary>
+    public Edge Nve(string name) => _edges.Single(e => e.Name == name);
+
+    /// <summary>
+    /// Attaches a new VM at <paramref name="nve"/> in <paramref name="vni"/>: binds it in the NVA,
+    /// wires it to the NVE's port, boots it, and waits until the NVE sees it active.
+    /// </summary>
+    public async Task<EmulatedVm> AddVmAsync(string name, uint vni, MacAddress mac, IpAddr? ipv4, IpAddr? ipv6, Edge nve,
+        Announcement announce = Announcement.Garp | Announcement.Na, CancellationToken cancellationToken = default)
+    {
+        var ips = new[] { ipv4, ipv6 }.OfType<IpAddr>().ToList();
+        await Client.AttachAsync(new AttachRequest(vni, mac, ips, nve.Name, name), cancellationToken).ConfigureAwait(false);
+        await WaitForAsync(() => nve.View.Bindings.TryGetValue((vni, mac), out var b) && b.ActiveNve == nve.Name, $"{nve.Name} to see {name}", cancellationToken).ConfigureAwait(false);
+        var vm = new EmulatedVm(name, mac, ipv4, ipv6, announce);
+        var (nveSide, vmSide) = MemoryPort.CreatePair($"{name}@{nve.Name}");
+        nve.AttachPort(nveSide, vni, mac);
+        vm.Start(vmSide);
+        _vms.Add(vm);
+        return vm;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, or throws <see cref="TimeoutException"/> naming <paramref name="what"/>.</summary>
+    public static async Task WaitForAsync(Func<bool> condition, string what, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)((timeout ?? TimeSpan.FromSeconds(10)).TotalSeconds * Stopwatch.Frequency);
+        while (!condition())
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void AddAddress(IpAddr address)
+    {
+        RunIp($"-6 addr add {address}/128 dev lo nodad");
+        _addedAddresses.Add(address);
+    }
+
+    private static void RunIp(string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo("ip", arguments) { RedirectStandardError = true, RedirectStandardOutput = true })
+            ?? throw new InvalidOperationException("Cannot run ip (iproute2).");
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0 && !error.Contains("File exists", StringComparison.Ordinal) && !error.Contains("Cannot assign", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"ip {arguments} failed: {error.Trim()}");
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var vm in _vms)
+        {
+            vm.Dispose();
+        }
+        foreach (var edge in _edges)
+        {
+            await edge.DisposeAsync().ConfigureAwait(false);
+        }
+        Client.Dispose();
+        await Nva.DisposeAsync().ConfigureAwait(false);
+        Capture?.Dispose();
+        foreach (var address in _addedAddresses)
+        {
+            try
+            {
+                RunIp($"-6 addr del {address}/128 dev lo");
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone; nothing to undo.
+            }
+        }
+        if (_tempDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_tempDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
