@@ -26,28 +26,36 @@ public sealed class InProcessLab : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly (byte A, byte B) _v4Base;
     private readonly ushort _v6Base;
+    private readonly bool _ownsCapture;
+    private readonly string _storeSpec;
 
-    private InProcessLab(LabOptions options, NvaServer nva, string? tempDirectory, ILoggerFactory loggerFactory)
+    private InProcessLab(LabOptions options, NvaServer nva, string storeSpec, string? tempDirectory, ILoggerFactory loggerFactory)
     {
         Options = options;
         Nva = nva;
+        _storeSpec = storeSpec;
         Client = new NvaClient(nva.Address);
         _tempDirectory = tempDirectory;
         _loggerFactory = loggerFactory;
         // A random 127.A.B.0/24 (and fd00:4e56:X::/64) per lab, so labs in parallel never collide.
         _v4Base = ((byte)Random.Shared.Next(100, 250), (byte)Random.Shared.Next(1, 250));
         _v6Base = (ushort)Random.Shared.Next(1, 0xFFFF);
-        if (options.PcapPath is { } path)
+        if (options.Capture is { } shared)
+        {
+            Capture = shared;
+        }
+        else if (options.PcapPath is { } path)
         {
             Capture = new UnderlayCapture(path);
+            _ownsCapture = true;
         }
     }
 
     /// <summary>How it was built.</summary>
     public LabOptions Options { get; }
 
-    /// <summary>The NVA.</summary>
-    public NvaServer Nva { get; }
+    /// <summary>The NVA (null while stopped by <see cref="StopNvaAsync"/>).</summary>
+    public NvaServer Nva { get; private set; }
 
     /// <summary>A client of the NVA.</summary>
     public NvaClient Client { get; }
@@ -73,11 +81,32 @@ public sealed class InProcessLab : IAsyncDisposable
             temp = Directory.CreateTempSubdirectory("nvo3-lab-").FullName;
             store = "sqlite:" + Path.Combine(temp, "nva.db");
         }
-        var opened = await DirectoryStores.OpenAsync(store, cancellationToken).ConfigureAwait(false);
-        var nva = await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = "127.0.0.1:0", Settings = options.Nva, SweepInterval = TimeSpan.FromMilliseconds(50) },
-            loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new InProcessLab(options, nva, temp, loggerFactory);
+        var nva = await StartNvaAsync(store, "127.0.0.1:0", options, loggerFactory, cancellationToken).ConfigureAwait(false);
+        return new InProcessLab(options, nva, store, temp, loggerFactory);
     }
+
+    private static async Task<NvaServer> StartNvaAsync(string store, string listen, LabOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var opened = await DirectoryStores.OpenAsync(store, cancellationToken).ConfigureAwait(false);
+        return await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = listen, Settings = options.Nva, SweepInterval = TimeSpan.FromMilliseconds(50) },
+            loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the NVA (its store stays), as a crash or an upgrade would; the NVEs carry on with what they have.</summary>
+    public async Task StopNvaAsync()
+    {
+        await Nva.DisposeAsync().ConfigureAwait(false);
+        _nvaStopped = true;
+    }
+
+    /// <summary>Starts the NVA again on the same address and store (use a durable store: <c>Store = "sqlite"</c>).</summary>
+    public async Task RestartNvaAsync(CancellationToken cancellationToken = default)
+    {
+        Nva = await StartNvaAsync(_storeSpec, $"{Client.Address.Host}:{Client.Address.Port}", Options, _loggerFactory, cancellationToken).ConfigureAwait(false);
+        _nvaStopped = false;
+    }
+
+    private bool _nvaStopped;
 
     /// <summary>The underlay endpoint of NVE number <paramref name="index"/> (1-based).</summary>
     public UnderlayEndpoint EndpointFor(int index) => Options.Underlay == AddressFamily.InterNetworkV6
@@ -165,8 +194,14 @@ public sealed class InProcessLab : IAsyncDisposable
             await edge.DisposeAsync().ConfigureAwait(false);
         }
         Client.Dispose();
-        await Nva.DisposeAsync().ConfigureAwait(false);
-        Capture?.Dispose();
+        if (!_nvaStopped)
+        {
+            await Nva.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_ownsCapture)
+        {
+            Capture?.Dispose();
+        }
         foreach (var address in _addedAddresses)
         {
             try

@@ -18,6 +18,9 @@ public sealed record LabOptions
     /// <summary>Where to write a capture of every underlay packet (null: none).</summary>
     public string? PcapPath { get; init; }
 
+    /// <summary>A capture to share with other labs (the lab does not close it); wins over <see cref="PcapPath"/>.</summary>
+    public UnderlayCapture? Capture { get; init; }
+
     /// <summary>Applied to each NVE's options (name and underlay are filled in by the lab).</summary>
     public Func<EdgeOptions, EdgeOptions> ConfigureNve { get; init; } = o => o;
 }

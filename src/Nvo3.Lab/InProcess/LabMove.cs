@@ -1,0 +1,105 @@
+using Nvo3.Nva;
+using Nvo3.Nve;
+
+namespace Nvo3.Lab;
+
+/// <summary>
+/// The network side of moving an emulated VM between two NVEs of a lab, step by step as DESIGN 7
+/// orders a hot move: begin (the NVA records it, the destination pre-associates), pause at the
+/// source (its NVE starts forwarding packets in flight), the state transfer (a callback), resume
+/// at the destination (the VM announces, the new NVE activates), then commit once the redirect
+/// has run its time.
+/// </summary>
+public sealed class LabMove
+{
+    private readonly InProcessLab _lab;
+    private MemoryPort? _destinationWire;
+
+    /// <summary>Prepares a move of <paramref name="vm"/> in <paramref name="vni"/> from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public LabMove(InProcessLab lab, EmulatedVm vm, uint vni, Edge from, Edge to, MigrationMode mode = MigrationMode.Hot)
+    {
+        _lab = lab;
+        Vm = vm;
+        Vni = vni;
+        From = from;
+        To = to;
+        Mode = mode;
+    }
+
+    /// <summary>The VM.</summary>
+    public EmulatedVm Vm { get; }
+
+    /// <summary>Its network.</summary>
+    public uint Vni { get; }
+
+    /// <summary>The NVE it leaves.</summary>
+    public Edge From { get; }
+
+    /// <summary>The NVE it goes to.</summary>
+    public Edge To { get; }
+
+    /// <summary>How it moves.</summary>
+    public MigrationMode Mode { get; }
+
+    /// <summary>The NVA's record of it.</summary>
+    public Migration? Migration { get; private set; }
+
+    /// <summary>When the VM paused (timestamp ticks).</summary>
+    public long PausedTicks { get; private set; }
+
+    /// <summary>When the VM resumed at the destination (timestamp ticks).</summary>
+    public long ResumedTicks { get; private set; }
+
+    /// <summary>When the destination NVE activated it (timestamp ticks).</summary>
+    public long ActivatedTicks { get; private set; }
+
+    /// <summary>How long it was paused.</summary>
+    public double PauseMs => From.Milliseconds(PausedTicks, ResumedTicks);
+
+    /// <summary>Steps 1–2: records the migration and wires the destination; returns when both NVEs are ready.</summary>
+    public async Task BeginAsync(CancellationToken cancellationToken = default)
+    {
+        Migration = await _lab.Client.BeginMigrationAsync(new BeginMigrationRequest(Vm.Name, 0, default, To.Name, Mode), cancellationToken).ConfigureAwait(false);
+        var (nveSide, vmSide) = MemoryPort.CreatePair($"{Vm.Name}@{To.Name}");
+        _destinationWire = vmSide;
+        var port = To.AttachPort(nveSide, Vni, Vm.Mac);
+        await InProcessLab.WaitForAsync(() => port.State == PortState.Pending, $"{To.Name} to pre-associate {Vm.Name}", cancellationToken).ConfigureAwait(false);
+        await InProcessLab.WaitForAsync(() => From.View.Redirects.ContainsKey((Vni, Vm.Mac, From.Name)), $"{From.Name} to learn where {Vm.Name} goes", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Steps 4–5: pauses the VM at the source (its NVE redirects from that instant), runs
+    /// <paramref name="transfer"/> (the rest of the state), resumes the VM at the destination, and
+    /// returns when the destination NVE has activated it.
+    /// </summary>
+    public async Task SwitchOverAsync(Func<CancellationToken, Task>? transfer = null, CancellationToken cancellationToken = default)
+    {
+        var migration = Migration ?? throw new InvalidOperationException("BeginAsync first.");
+        PausedTicks = From.Time.GetTimestamp();
+        From.PausePort(Vni, Vm.Mac);
+        Vm.Pause();
+        var recorded = _lab.Client.PauseMigrationAsync(migration.Id, cancellationToken);
+        if (transfer is not null)
+        {
+            await transfer(cancellationToken).ConfigureAwait(false);
+        }
+        Vm.Resume(_destinationWire!);
+        ResumedTicks = To.Time.GetTimestamp();
+        To.ResumePort(Vni, Vm.Mac);
+        var port = To.GetPort(Vni, Vm.Mac)!;
+        await InProcessLab.WaitForAsync(() => port.State == PortState.Active, $"{To.Name} to activate {Vm.Name}", cancellationToken).ConfigureAwait(false);
+        ActivatedTicks = port.ActivatedTicks;
+        await recorded.ConfigureAwait(false);
+    }
+
+    /// <summary>Step 6: waits until the NVA has the activation, commits the migration, and detaches the old port once its redirect expired.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        var migration = Migration ?? throw new InvalidOperationException("BeginAsync first.");
+        await InProcessLab.WaitForAsync(() => From.View.Bindings.TryGetValue((Vni, Vm.Mac), out var b) && b.ActiveNve == To.Name,
+            $"the NVA to record {Vm.Name} at {To.Name}", cancellationToken).ConfigureAwait(false);
+        Migration = await _lab.Client.CommitMigrationAsync(migration.Id, cancellationToken).ConfigureAwait(false);
+        await InProcessLab.WaitForAsync(() => From.GetRedirect(Vni, Vm.Mac) is null, $"{From.Name}'s redirect to expire", cancellationToken, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        From.DetachPort(Vni, Vm.Mac);
+    }
+}

@@ -1,0 +1,22 @@
+namespace Nvo3.Lab;
+
+/// <summary>One demo scenario: what moves, how, and what the network around it does.</summary>
+/// <param name="Name">Its name in the report.</param>
+/// <param name="Layer">l2 or l3.</param>
+/// <param name="Family">The tenant traffic: ipv4 or ipv6.</param>
+/// <param name="Mode">hot, warm, cold or hot-standby.</param>
+/// <param name="Announce">How the workload announces itself after the move.</param>
+/// <param name="Description">One line for the table and help.</param>
+public sealed record ScenarioSpec(string Name, string Layer, string Family, string Mode, Announcement Announce, string Description)
+{
+    /// <summary>Every scenario the lab knows, in the order the demo runs them.</summary>
+    public static IReadOnlyList<ScenarioSpec> All { get; } =
+    [
+        new("l2-ipv4-hot", "l2", "ipv4", "hot", Announcement.Garp, "a VM moves live; it announces with a gratuitous ARP; IPv4 probes"),
+        new("l2-ipv6-hot", "l2", "ipv6", "hot", Announcement.Na, "a VM moves live; it announces with an unsolicited NA; IPv6 probes"),
+        new("l2-ipv4-rarp", "l2", "ipv4", "hot", Announcement.Rarp, "a VM moves live and announces with QEMU's RARP, then asks its IP by RARP"),
+    ];
+
+    /// <summary>The scenario named <paramref name="name"/>, or null.</summary>
+    public static ScenarioSpec? Find(string name) => All.FirstOrDefault(s => s.Name == name);
+}
