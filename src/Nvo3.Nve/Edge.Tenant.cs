@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Nvo3.Nva;
 using Nvo3.Packets;
 
@@ -60,7 +59,9 @@ public sealed partial class Edge
                 var src = ip6.Source;
                 if (!port.Owns(src) && !src.IsV6LinkLocal && !src.IsUnspecified)
                 {
-                    Counters.AddDrop(DropReason.SourceGuard);
+                    // An advertisement from an address that is not its own is a claim on it.
+                    bool advertisement = ip6.NextHeader == IpProtocol.IcmpV6 && ip6.Payload.Length > 0 && ip6.Payload[0] == IcmpV6Packet.TypeNeighborAdvertisement;
+                    Counters.AddDrop(advertisement ? DropReason.ForeignClaim : DropReason.SourceGuard);
                     return;
                 }
                 if (ip6.NextHeader == IpProtocol.IcmpV6 && !IcmpV6FromTenant(port, eth, ip6, scratch))
@@ -335,6 +336,4 @@ public sealed partial class Edge
 
     private IpAddr ServerAddress(uint vni) =>
         _view.Networks.TryGetValue(vni, out var network) && network.Gateways.FirstOrDefault(g => g.Ip.IsV4) is { } gateway ? gateway.Ip : IpAddr.V4Any;
-
-    private static ushort ReadUInt16(ReadOnlySpan<byte> span) => BinaryPrimitives.ReadUInt16BigEndian(span);
 }

@@ -36,6 +36,9 @@ public sealed class MemoryPort : ITenantPort
     /// <inheritdoc />
     public bool Send(ReadOnlySpan<byte> frame) => _outbound.TryWrite(frame);
 
+    /// <summary>Puts a frame on this end's receive queue, as if the far end had sent it (tests craft what a VM would send).</summary>
+    public bool InjectForTest(ReadOnlySpan<byte> frame) => _inbound.TryWrite(frame);
+
     /// <summary>Takes every frame already received without blocking.</summary>
     public int Drain(Action<ReadOnlySpan<byte>> consume) => _inbound.Drain(consume);
 
