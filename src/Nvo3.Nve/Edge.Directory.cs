@@ -212,6 +212,10 @@ public sealed partial class Edge
         }
     }
 
+    // Pull mode refreshes an answer when three quarters of its lifetime have passed, so a fresh one
+    // is usually in hand before the old one runs out, even when the NVA answers slowly.
+    private static TimeSpan RefreshAfter(TimeSpan lifetime) => lifetime * 0.75;
+
     // The location of a remote MAC. Pull: an expired answer is still used while a refresh runs
     // (so packets keep flowing to the old NVE, whose redirect covers them).
     private bool TryResolve(uint vni, MacAddress mac, out Peer peer)
@@ -246,7 +250,7 @@ public sealed partial class Edge
                 return;
             }
             var peer = result.Host?.Name == Name ? null : _peers.ByName(result.Host?.Name);
-            entry.Update(peer ?? entry.Peer, Now + TicksFor(peer is null ? s_retry : result.Lifetime), Now);
+            entry.Update(peer ?? entry.Peer, Now + TicksFor(peer is null ? s_retry : RefreshAfter(result.Lifetime)), Now);
         }
         catch (Exception ex) when (ex is NvaException or OperationCanceledException)
         {
@@ -298,7 +302,7 @@ public sealed partial class Edge
         _lookups.TryRemove((vni, mac), out _);
         if (peer is not null)
         {
-            long expires = Options.Mode == UpdateMode.Push ? long.MaxValue : Now + TicksFor(lifetime);
+            long expires = Options.Mode == UpdateMode.Push ? long.MaxValue : Now + TicksFor(RefreshAfter(lifetime));
             var entry = _remote.GetOrAdd((vni, mac), static (_, state) => new RemoteEntry(state.peer, state.expires, state.now), (peer, expires, now: Now));
             entry.Update(peer, expires, Now);
         }

@@ -5,7 +5,7 @@ using Nvo3.Packets;
 
 namespace Nvo3.Nve.Tests;
 
-/// <summary>A lab with a network (VNI 100, 10.0.0.0/24 and fd00:100::/64, 500 ms cache) and NVEs a, b, c.</summary>
+/// <summary>A lab with a network (VNI 100, 10.0.0.0/24 and fd00:100::/64, 500 ms cache) and NVEs a, b, c (and d).</summary>
 internal sealed class LabFixture : IAsyncDisposable
 {
     public const uint Vni = 100;
@@ -20,6 +20,8 @@ internal sealed class LabFixture : IAsyncDisposable
 
     public Edge C => Lab.Nve("c");
 
+    public Edge D => Lab.Nve("d");
+
     public static async Task<LabFixture> StartAsync(LabOptions? options = null, Func<EdgeOptions, EdgeOptions>? configure = null, int nves = 3)
     {
         var lab = await InProcessLab.StartAsync(options ?? new LabOptions());
@@ -27,7 +29,7 @@ internal sealed class LabFixture : IAsyncDisposable
         {
             await lab.Client.CreateVirtualNetworkAsync(new VirtualNetwork(Vni, "", NetworkMode.L2,
                 [IpPrefix.Parse("10.0.0.0/24"), IpPrefix.Parse("fd00:100::/64")], [], TimeSpan.FromMilliseconds(500)));
-            foreach (var name in new[] { "a", "b", "c" }.Take(nves))
+            foreach (var name in new[] { "a", "b", "c", "d" }.Take(nves))
             {
                 await lab.AddNveAsync(name, configure);
             }
@@ -44,6 +46,20 @@ internal sealed class LabFixture : IAsyncDisposable
         Lab.AddVmAsync($"vm{n}", Vni, new MacAddress(0x0200_0000_0000UL + (ulong)n), IpAddr.Parse($"10.0.0.{n}"), IpAddr.Parse($"fd00:100::{n}"), at, announce);
 
     public static Task WaitAsync(Func<bool> condition, string what) => InProcessLab.WaitForAsync(condition, what);
+
+    /// <summary>Waits like <see cref="WaitAsync"/>, and on a timeout says what every NVE counted.</summary>
+    public async Task WaitOrExplainAsync(Func<bool> condition, string what)
+    {
+        try
+        {
+            await InProcessLab.WaitForAsync(condition, what);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(ex.Message + " Counters: " + string.Join("; ",
+                Lab.Edges.Select(e => e.Name + " " + string.Join(",", e.Counters.Snapshot().Select(kv => $"{kv.Key}={kv.Value}")))), ex);
+        }
+    }
 
     public ValueTask DisposeAsync() => Lab.DisposeAsync();
 }

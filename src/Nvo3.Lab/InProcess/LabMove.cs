@@ -92,13 +92,25 @@ public sealed class LabMove
         await recorded.ConfigureAwait(false);
     }
 
-    /// <summary>Step 6: waits until the NVA has the activation, commits the migration, and detaches the old port once its redirect expired.</summary>
+    /// <summary>Step 6: commits the migration and detaches the old port once its redirect expired.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        await CommitAsync(cancellationToken).ConfigureAwait(false);
+        await CleanUpAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until the NVA has the activation and commits the migration (the source is disassociated; the redirect runs on).</summary>
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         var migration = Migration ?? throw new InvalidOperationException("BeginAsync first.");
         await InProcessLab.WaitForAsync(() => From.View.Bindings.TryGetValue((Vni, Vm.Mac), out var b) && b.ActiveNve == To.Name,
             $"the NVA to record {Vm.Name} at {To.Name}", cancellationToken).ConfigureAwait(false);
         Migration = await _lab.Client.CommitMigrationAsync(migration.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the old NVE's redirect to expire, then detaches the old port.</summary>
+    public async Task CleanUpAsync(CancellationToken cancellationToken = default)
+    {
         await InProcessLab.WaitForAsync(() => From.GetRedirect(Vni, Vm.Mac) is null, $"{From.Name}'s redirect to expire", cancellationToken, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         From.DetachPort(Vni, Vm.Mac);
     }

@@ -22,7 +22,7 @@ public sealed class RemoteEntry
     /// <summary>The hosting NVE (null while the binding is active nowhere).</summary>
     public Peer? Peer => _peer;
 
-    /// <summary>When the answer expires (timestamp ticks; <see cref="long.MaxValue"/> in push mode).</summary>
+    /// <summary>When the answer is due for a refresh (timestamp ticks; <see cref="long.MaxValue"/> in push mode). It stays in use until the refresh answers.</summary>
     public long ExpiresTicks => Interlocked.Read(ref _expiresTicks);
 
     /// <summary>When the peer last changed (timestamp ticks).</summary>

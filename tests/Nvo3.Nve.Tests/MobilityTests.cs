@@ -1,0 +1,112 @@
+using Nvo3.Lab;
+using Nvo3.Nva;
+using Nvo3.Packets;
+
+namespace Nvo3.Nve.Tests;
+
+/// <summary>Moves under a probe stream: packets in flight are forwarded, held and delivered in order, never looped.</summary>
+public class MobilityTests
+{
+    [Fact]
+    public async Task QuickMovesAtoBtoC_NoLoopAndNoLostProbe()
+    {
+        await using var f = await LabFixture.StartAsync(nves: 4);
+        var vm = await f.VmAsync(1, f.A);
+        var peer = await f.VmAsync(4, f.D);
+        using var probes = new ProbeStream(peer, vm.IPv4!.Value, TimeSpan.FromMilliseconds(1));
+        await LabFixture.WaitAsync(() => vm.Probes.Unique > 20, "probes to flow");
+
+        var first = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        await first.BeginAsync();
+        await first.SwitchOverAsync();
+        await first.CommitAsync();
+        var second = new LabMove(f.Lab, vm, LabFixture.Vni, f.B, f.C);
+        await second.BeginAsync();
+        await second.SwitchOverAsync();
+        await second.CommitAsync();
+        await Task.Delay(1500); // d's cache turns over; the redirects run out
+        probes.Stop();
+        await f.WaitOrExplainAsync(() => vm.Probes.Unique == probes.Sent, $"all {probes.Sent} probes");
+
+        Assert.Equal(0, vm.Probes.Duplicates);
+        Assert.True(f.A.Counters.ForwardedInFlight > 0, "a forwarded packets in flight");
+        foreach (var edge in new[] { f.A, f.B, f.C, f.D })
+        {
+            Assert.Equal(0, edge.Counters.Dropped(DropReason.RedirectLoop));
+            Assert.Equal(0, edge.Counters.Dropped(DropReason.NotHere));
+        }
+        Assert.Equal("c", f.D.GetRemote(LabFixture.Vni, vm.Mac)!.Peer!.Name);
+    }
+
+    [Fact]
+    public async Task Redirect_ExpiresAfterItsTimer_ThenPacketsForTheLeaverAreDropped()
+    {
+        await using var f = await LabFixture.StartAsync(nves: 3);
+        var vm = await f.VmAsync(1, f.A);
+        using var injector = await Injector.CreateAsync(f, 9, register: true);
+        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        await move.BeginAsync();
+        await move.SwitchOverAsync();
+        await LabFixture.WaitAsync(() => f.A.GetRedirect(LabFixture.Vni, vm.Mac)?.ExpiresTicks < long.MaxValue / 2
+            && f.A.GetRedirect(LabFixture.Vni, vm.Mac)!.ExpiresTicks - f.A.Time.GetTimestamp() < f.A.Time.TimestampFrequency * 2, "the NVA to time the redirect");
+
+        injector.Send(f.A, Injector.ProbeDatagram(LabFixture.Vni, vm, 0));
+        await LabFixture.WaitAsync(() => vm.Probes.Seen(0), "the redirected probe");
+        // 500 ms cache lifetime + 250 ms grace after the activation.
+        await LabFixture.WaitAsync(() => f.A.GetRedirect(LabFixture.Vni, vm.Mac) is null, "the redirect to expire");
+        long dropped = f.A.Counters.Dropped(DropReason.NotHere);
+        injector.Send(f.A, Injector.ProbeDatagram(LabFixture.Vni, vm, 1));
+
+        await LabFixture.WaitAsync(() => f.A.Counters.Dropped(DropReason.NotHere) == dropped + 1, "the late packet to be dropped");
+        Assert.False(vm.Probes.Seen(1));
+        Assert.Equal(1, f.A.Counters.ForwardedInFlight);
+    }
+
+    [Fact]
+    public async Task ActivationBuffer_IsBoundedAndFlushesInOrder()
+    {
+        await using var f = await LabFixture.StartAsync(nves: 2, configure: o => o with { ActivationBufferFrames = 8 });
+        var vm = await f.VmAsync(1, f.A);
+        using var injector = await Injector.CreateAsync(f, 9, register: true);
+        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        await move.BeginAsync();
+
+        for (int i = 0; i < 20; i++)
+        {
+            injector.Send(f.B, Injector.ProbeDatagram(LabFixture.Vni, vm, i));
+        }
+        await LabFixture.WaitAsync(() => f.B.Counters.Buffered + f.B.Counters.Dropped(DropReason.ActivationBufferFull) == 20, "b to hold or refuse all 20");
+        Assert.Equal(8, f.B.GetPort(LabFixture.Vni, vm.Mac)!.HeldCount);
+        await move.SwitchOverAsync();
+
+        await LabFixture.WaitAsync(() => vm.Probes.Unique == 8, "the 8 held probes");
+        Assert.Equal(12, f.B.Counters.Dropped(DropReason.ActivationBufferFull));
+        Assert.All(Enumerable.Range(0, 8), i => Assert.True(vm.Probes.Seen(i)));
+        Assert.Equal(0, vm.Probes.Reordered);
+        Assert.Equal(8, f.B.Counters.Flushed);
+    }
+
+    [Fact]
+    public async Task NvaLost_NvesKeepForwarding_ThenResyncWhenItReturns()
+    {
+        await using var f = await LabFixture.StartAsync(new LabOptions { Store = "sqlite" }, nves: 2);
+        var vm1 = await f.VmAsync(1, f.A);
+        var vm2 = await f.VmAsync(2, f.B);
+        using var probes = new ProbeStream(vm1, vm2.IPv4!.Value, TimeSpan.FromMilliseconds(1));
+        await LabFixture.WaitAsync(() => vm2.Probes.Unique > 20, "probes to flow");
+
+        await f.Lab.StopNvaAsync();
+        await LabFixture.WaitAsync(() => !f.A.ConnectedToNva && !f.B.ConnectedToNva, "both NVEs to notice");
+        long before = vm2.Probes.Unique;
+        await Task.Delay(1200); // past the 500 ms cache lifetime: pull refreshes fail, entries stay
+        Assert.True(vm2.Probes.Unique > before + 500, "probes kept flowing without the NVA");
+
+        await f.Lab.RestartNvaAsync();
+        await LabFixture.WaitAsync(() => f.A.ConnectedToNva && f.B.ConnectedToNva, "both NVEs to reconnect");
+        var vm3 = await f.VmAsync(3, f.B); // a change made after the outage reaches both
+        await LabFixture.WaitAsync(() => f.A.View.Bindings.ContainsKey((LabFixture.Vni, vm3.Mac)), "a to see vm3");
+        probes.Stop();
+        await LabFixture.WaitAsync(() => vm2.Probes.Unique == probes.Sent, "every probe");
+        Assert.Equal(0, vm2.Probes.Duplicates);
+    }
+}
