@@ -1,0 +1,60 @@
+using System.Net.Sockets;
+using Nvo3.Lab;
+
+namespace Nvo3.Lab.Tests;
+
+/// <summary>The demo's scenarios, run as a user runs them: the report's figures are what the issue promises.</summary>
+public class ScenarioTests
+{
+    public static TheoryData<string> Scenarios => new(ScenarioSpec.All.Select(s => s.Name));
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task Scenario_Pull_LosesNothingAndForwardsInFlight(string name)
+    {
+        var report = await new ScenarioRunner(new DemoOptions()).RunAsync(ScenarioSpec.Find(name)!, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Passed, report.Notes);
+        Assert.Equal(0, report.Probe.Lost);
+        Assert.Equal(report.Probe.Sent, report.Probe.Received);
+        Assert.True(report.Probe.Sent > 500, $"only {report.Probe.Sent} probes");
+        Assert.True(report.ForwardedInFlight > 0);
+        Assert.True(report.DowntimeMs > 0 && report.DowntimeMs >= report.PauseMs * 0.5, $"downtime {report.DowntimeMs} ms, pause {report.PauseMs} ms");
+        Assert.True(report.ConvergenceMs >= 0, "the correspondent converged");
+        Assert.Equal("pull", report.UpdateMode);
+    }
+
+    [Fact]
+    public async Task Scenario_WithoutInflightForwarding_LosesProbesAndCountsThem()
+    {
+        var report = await new ScenarioRunner(new DemoOptions { InflightForwarding = false }).RunAsync(ScenarioSpec.Find("l2-ipv4-hot")!, TestContext.Current.CancellationToken);
+
+        Assert.False(report.Passed);
+        Assert.True(report.Probe.Lost > 0, "without the redirect, packets in flight are lost");
+        Assert.Equal(report.Probe.Sent - report.Probe.Received, report.Probe.Lost);
+        Assert.Equal(0, report.ForwardedInFlight);
+        Assert.True(report.NveCounters["a"]["drop.notHere"] > 0, "the old NVE counted what it dropped");
+    }
+
+    [Fact]
+    public async Task Scenario_Push_ConvergesWithinMilliseconds()
+    {
+        var report = await new ScenarioRunner(new DemoOptions { Push = true }).RunAsync(ScenarioSpec.Find("l2-ipv6-hot")!, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Passed, report.Notes);
+        Assert.Equal("push", report.UpdateMode);
+        Assert.InRange(report.ConvergenceMs, 0, 250); // pull needs up to the 500 ms lifetime
+    }
+
+    [Fact]
+    public async Task Scenario_OverAnIPv6Underlay_LosesNothing()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "the IPv6 underlay adds fd00:4e56::/32 addresses to lo, which needs root");
+
+        var report = await new ScenarioRunner(new DemoOptions { Underlay = AddressFamily.InterNetworkV6 }).RunAsync(ScenarioSpec.Find("l2-ipv4-hot")!, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Passed, report.Notes);
+        Assert.Equal("ipv6", report.Underlay);
+        Assert.True(report.ForwardedInFlight > 0);
+    }
+}
