@@ -11,6 +11,8 @@ namespace Nvo3.Packets;
 /// </summary>
 public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFormattable
 {
+    private static readonly UInt128 SolicitedNodePrefix = new(0xFF02_0000_0000_0000, 0x0000_0001_FF00_0000);
+
     private readonly UInt128 _value;
     private readonly bool _isV6;
 
@@ -71,6 +73,9 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFo
     /// <summary>fe80::/10.</summary>
     public bool IsV6LinkLocal => _isV6 && (_value >> 118) == (0xFE80 >> 6);
 
+    /// <summary>ff02::1:ff00:0/104, a solicited-node multicast group.</summary>
+    public bool IsV6SolicitedNodeMulticast => _isV6 && (_value & ~(UInt128)0xFF_FFFF) == SolicitedNodePrefix;
+
     /// <summary>The IPv6 solicited-node multicast address of this address (RFC 4291: ff02::1:ff00:0/104 and the low 24 bits).</summary>
     public IpAddr SolicitedNodeMulticast()
     {
@@ -78,7 +83,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFo
         {
             ThrowHelper.ThrowArgument("this", "Only IPv6 addresses have a solicited-node multicast address.");
         }
-        return FromV6(new UInt128(0xFF02_0000_0000_0000, 0x0000_0001_FF00_0000UL | ((ulong)_value & 0xFF_FFFF)));
+        return FromV6(SolicitedNodePrefix | (_value & 0xFF_FFFF));
     }
 
     /// <summary>Writes the 4 or 16 bytes into <paramref name="destination"/>.</summary>

@@ -22,7 +22,8 @@ public readonly ref struct NeighborMessage
     /// Reads an NS or NA from an ICMPv6 message that arrived with hop limit
     /// <paramref name="hopLimit"/>. Refuses other types, a hop limit other than 255, a code other
     /// than 0, a multicast target, options of length zero or past the end, an NS from :: (DAD)
-    /// with a source link-layer option, and a solicited NA to a multicast destination.
+    /// with a source link-layer option or to a destination other than a solicited-node group, and
+    /// a solicited NA to a multicast destination.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> icmp, byte hopLimit, IpAddr source, IpAddr destination, out NeighborMessage message, out PacketError error)
     {
@@ -57,6 +58,11 @@ public readonly ref struct NeighborMessage
         if (type == IcmpV6Packet.TypeNeighborSolicitation && source.IsUnspecified && candidate.TryGetSourceLinkLayer(out _))
         {
             error = PacketError.BadOption;
+            return false;
+        }
+        if (type == IcmpV6Packet.TypeNeighborSolicitation && source.IsUnspecified && !destination.IsV6SolicitedNodeMulticast)
+        {
+            error = PacketError.BadField;
             return false;
         }
         if (type == IcmpV6Packet.TypeNeighborAdvertisement && candidate.Solicited && destination.IsMulticast)
