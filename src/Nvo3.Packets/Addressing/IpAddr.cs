@@ -118,24 +118,73 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFo
         return written == 4 ? ReadV4(bytes) : ReadV6(bytes);
     }
 
-    /// <summary>Parses dotted IPv4 or textual IPv6 notation.</summary>
+    /// <summary>Parses a dotted quad or textual IPv6 notation (see <see cref="TryParse"/>).</summary>
     public static IpAddr Parse(string text) =>
         TryParse(text, out var address) ? address : throw new FormatException($"'{text}' is not an IPv4 or IPv6 address.");
 
-    /// <summary>Parses dotted IPv4 or textual IPv6 notation (no zone, no port); false when malformed.</summary>
+    /// <summary>
+    /// Parses a dotted quad ("10.0.0.1": four decimal numbers 0–255 without leading zeros) or
+    /// textual IPv6 notation without brackets, port or zone; false when malformed.
+    /// </summary>
     public static bool TryParse([NotNullWhen(true)] string? text, out IpAddr address)
     {
         address = default;
-        if (string.IsNullOrEmpty(text) || text.Contains('%') || !IPAddress.TryParse(text, out var parsed))
+        if (string.IsNullOrEmpty(text))
         {
             return false;
         }
-        // IPAddress accepts "1" or "10.1" as IPv4; tenants and operators mean dotted quads.
-        if (parsed.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3)
+        if (!text.Contains(':'))
+        {
+            return TryParseDottedQuad(text, out address);
+        }
+        // IPAddress also accepts "[::1]:80" (dropping the port) and "fe80::1%eth0"; an address
+        // in Nvo3's configuration and API has neither.
+        if (text.AsSpan().IndexOfAny('[', ']', '%') >= 0
+            || !IPAddress.TryParse(text, out var parsed)
+            || parsed.AddressFamily != AddressFamily.InterNetworkV6)
         {
             return false;
         }
         address = FromIPAddress(parsed);
+        return true;
+    }
+
+    // IPAddress reads "10.1" as 10.0.0.1, "010.0.0.1" as octal 8.0.0.1 and "0x0a.0.0.1" as hex;
+    // operators and tenants mean four decimal numbers, so anything else is refused.
+    private static bool TryParseDottedQuad(ReadOnlySpan<char> text, out IpAddr address)
+    {
+        address = default;
+        uint value = 0;
+        int at = 0;
+        for (int part = 0; part < 4; part++)
+        {
+            if (part > 0)
+            {
+                if (at >= text.Length || text[at] != '.')
+                {
+                    return false;
+                }
+                at++;
+            }
+            int start = at;
+            int number = 0;
+            while (at < text.Length && char.IsAsciiDigit(text[at]) && at - start < 3)
+            {
+                number = (number * 10) + (text[at] - '0');
+                at++;
+            }
+            int digits = at - start;
+            if (digits == 0 || number > 255 || (digits > 1 && text[start] == '0'))
+            {
+                return false;
+            }
+            value = (value << 8) | (uint)number;
+        }
+        if (at != text.Length)
+        {
+            return false;
+        }
+        address = FromV4(value);
         return true;
     }
 
