@@ -42,12 +42,12 @@ internal static class Frames
     public static byte[] UnsolicitedNeighborAdvertisement(bool toSolicitedNode = false) =>
         Build(b => IcmpV6Writer.WriteUnsolicitedNeighborAdvertisementFrame(b, VmMac, VmIPv6, toSolicitedNode));
 
-    public static byte[] UdpFrame(bool v6, ushort sourcePort = 40000, ushort destinationPort = 53, byte[]? payload = null) =>
+    public static byte[] UdpFrame(bool v6, ushort sourcePort = 40000, ushort destinationPort = 40001, byte[]? payload = null) =>
         Build(b => UdpWriter.WriteFrame(b, PeerMac, VmMac, v6 ? VmIPv6 : VmIPv4, v6 ? PeerIPv6 : PeerIPv4,
             sourcePort, destinationPort, payload ?? "nvo3 tenant datagram"u8.ToArray()));
 
     /// <summary>An IPv4 or IPv6 packet (no Ethernet header) carrying UDP: what VXLAN-GPE carries in Layer-3 mode.</summary>
-    public static byte[] UdpPacket(bool v6, ushort sourcePort = 40000, ushort destinationPort = 53, byte[]? payload = null)
+    public static byte[] UdpPacket(bool v6, ushort sourcePort = 40000, ushort destinationPort = 40001, byte[]? payload = null)
     {
         payload ??= "nvo3 layer-3 datagram"u8.ToArray();
         var src = v6 ? VmIPv6 : VmIPv4;
