@@ -64,7 +64,7 @@ public class ArpPacketTests
     }
 
     [Fact]
-    public void WriteRarpAnnounceFrame_IsTheFrameQemuSends()
+    public void WriteRarpAnnounceFrame_VmMac_IsTheFrameQemuSends()
     {
         var frame = Frames.RarpAnnounce();
 
@@ -90,7 +90,7 @@ public class ArpPacketTests
     }
 
     [Fact]
-    public void WriteRarpRequestFrame_IsTheAnnounce()
+    public void WriteRarpRequestFrame_KnownMac_IsTheAnnounce()
     {
         var frame = new byte[60];
         ArpWriter.WriteRarpRequestFrame(frame, Frames.VmMac);

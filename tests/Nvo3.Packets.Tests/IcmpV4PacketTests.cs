@@ -60,7 +60,7 @@ public class IcmpV4PacketTests
     }
 
     [Fact]
-    public void WriteDestinationUnreachableFrame_QuotesTheWholeOriginalAndAnswersItsSender()
+    public void WriteDestinationUnreachableFrame_UdpOriginal_QuotesItWholeAndAnswersItsSender()
     {
         var original = Frames.UdpPacket(v6: false);
         var frame = Frames.IcmpV4Unreachable();

@@ -59,7 +59,7 @@ public class IcmpV6PacketTests
     }
 
     [Fact]
-    public void WriteDestinationUnreachableFrame_QuotesTheOriginalAndAnswersItsSender()
+    public void WriteDestinationUnreachableFrame_UdpOriginal_QuotesItAndAnswersItsSender()
     {
         var original = Frames.UdpPacket(v6: true);
         var frame = Frames.IcmpV6Unreachable();

@@ -95,7 +95,7 @@ public class IpAddrTests
     }
 
     [Fact]
-    public void TryFormat_WritesWhatToStringReturns()
+    public void TryFormat_AnyAddress_WritesWhatToStringReturns()
     {
         Gen.OneOf(PacketGen.IPv4, PacketGen.IPv6).Sample(address =>
         {
@@ -143,7 +143,7 @@ public class IpAddrTests
     }
 
     [Fact]
-    public void CompareTo_IPv4BeforeIPv6ThenNumeric()
+    public void CompareTo_MixedFamilies_IPv4FirstThenNumeric()
     {
         var sorted = new[] { "::1", "10.0.0.2", "fd00::", "10.0.0.10", "0.0.0.0", "::" }.Select(IpAddr.Parse).Order().Select(a => a.ToString());
 
@@ -176,7 +176,7 @@ public class IpAddrTests
     }
 
     [Fact]
-    public void WellKnownAddresses_AreWhatTheirNamesSay()
+    public void WellKnownAddresses_Parsed_AreWhatTheirNamesSay()
     {
         Assert.Equal(IpAddr.Parse("0.0.0.0"), IpAddr.V4Any);
         Assert.Equal(IpAddr.Parse("::"), IpAddr.V6Any);

@@ -7,7 +7,7 @@ public class NeighborMessageTests
     private static readonly MacAddress AllNodesMac = MacAddress.Parse("33:33:00:00:00:01");
 
     [Fact]
-    public void SolicitedNodeMulticast_KeepsLow24BitsUnderFf02_1_Ff00()
+    public void SolicitedNodeMulticast_DocumentationAddress_KeepsLow24BitsInTheGroup()
     {
         var group = IpAddr.Parse("2001:db8::aa:bb12:3456").SolicitedNodeMulticast();
 
@@ -40,7 +40,7 @@ public class NeighborMessageTests
     }
 
     [Fact]
-    public void WriteNeighborSolicitationFrame_GoesToTargetsSolicitedNodeGroupWithSourceOption()
+    public void WriteNeighborSolicitationFrame_Resolution_GoesToTargetsGroupWithSourceOption()
     {
         var frame = Frames.NeighborSolicitation();
         var group = IpAddr.Parse("ff02::1:ff00:9");
@@ -80,7 +80,7 @@ public class NeighborMessageTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void WriteNeighborAdvertisementFrame_AnswersAskerWithSolicitedAndOverride(bool router)
+    public void WriteNeighborAdvertisementFrame_AnsweringAsker_SetsSolicitedAndOverride(bool router)
     {
         var frame = new byte[128];
         int length = IcmpV6Writer.WriteNeighborAdvertisementFrame(frame, Frames.PeerMac, Frames.PeerIPv6, Frames.VmMac, Frames.VmIPv6, router);

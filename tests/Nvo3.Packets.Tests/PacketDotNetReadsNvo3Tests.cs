@@ -185,7 +185,7 @@ public class PacketDotNetReadsNvo3Tests
     }
 
     [Fact]
-    public void NeighborSolicitation_PacketDotNetReadsTargetOptionAndChecksum()
+    public void NeighborSolicitation_BuiltByNvo3_PacketDotNetReadsTargetOptionAndChecksum()
     {
         var frame = Frames.NeighborSolicitation();
 
@@ -208,7 +208,7 @@ public class PacketDotNetReadsNvo3Tests
     }
 
     [Fact]
-    public void DadNeighborSolicitation_PacketDotNetSeesNoOption()
+    public void NeighborSolicitation_Dad_PacketDotNetSeesNoOption()
     {
         var eth = Assert.IsType<Pd.EthernetPacket>(Parse(Frames.NeighborSolicitation(dad: true)));
 
@@ -259,7 +259,7 @@ public class PacketDotNetReadsNvo3Tests
     }
 
     [Fact]
-    public void IcmpV6DestinationUnreachable_ChecksumValidates()
+    public void IcmpV6DestinationUnreachable_BuiltByNvo3_PacketDotNetValidatesChecksum()
     {
         var icmp = Parse(Frames.IcmpV6Unreachable()).Extract<Pd.IcmpV6Packet>();
 

@@ -5,11 +5,7 @@ namespace Nvo3.Packets.Tests;
 /// <summary>CsCheck generators of field values, shared by the property tests.</summary>
 internal static class PacketGen
 {
-    private const ulong GroupBit = 0x0100_0000_0000;
-
     public static readonly Gen<MacAddress> Mac = Gen.ULong.Select(v => new MacAddress(v));
-
-    public static readonly Gen<MacAddress> UnicastMac = Gen.ULong.Select(v => new MacAddress(v & ~GroupBit));
 
     public static readonly Gen<IpAddr> IPv4 = Gen.UInt.Select(IpAddr.FromV4);
 

@@ -7,7 +7,7 @@ public class TcpSegmentTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void WriteHeader_SynWithOptions_ThenParse_KeepsEveryField(bool v6)
+    public void WriteHeader_SynWithOptions_ParseKeepsEveryField(bool v6)
     {
         var src = v6 ? Frames.VmIPv6 : Frames.VmIPv4;
         var dst = v6 ? Frames.PeerIPv6 : Frames.PeerIPv4;

@@ -55,15 +55,20 @@ public readonly ref struct NeighborMessage
             error = PacketError.BadOption;
             return false;
         }
-        if (type == IcmpV6Packet.TypeNeighborSolicitation && source.IsUnspecified && candidate.TryGetSourceLinkLayer(out _))
+        if (type == IcmpV6Packet.TypeNeighborSolicitation && source.IsUnspecified)
         {
-            error = PacketError.BadOption;
-            return false;
-        }
-        if (type == IcmpV6Packet.TypeNeighborSolicitation && source.IsUnspecified && !destination.IsV6SolicitedNodeMulticast)
-        {
-            error = PacketError.BadField;
-            return false;
+            // Duplicate address detection: the sender has no address yet, so it can have no
+            // link-layer option, and it asks the target's solicited-node group (RFC 4861 7.1.1).
+            if (candidate.TryGetSourceLinkLayer(out _))
+            {
+                error = PacketError.BadOption;
+                return false;
+            }
+            if (!destination.IsV6SolicitedNodeMulticast)
+            {
+                error = PacketError.BadField;
+                return false;
+            }
         }
         if (type == IcmpV6Packet.TypeNeighborAdvertisement && candidate.Solicited && destination.IsMulticast)
         {
