@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using CsCheck;
 using PacketDotNet.Utils;
 using static Nvo3.Packets.Tests.PacketDotNetInterop;
@@ -187,7 +188,7 @@ public class Nvo3ReadsPacketDotNetTests
             Assert.NotNull(icmp);
             icmp.UpdateIcmpChecksum();
             Assert.True(icmp.ValidIcmpChecksum);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(message[2..], icmp.Checksum);
+            BinaryPrimitives.WriteUInt16BigEndian(message[2..], icmp.Checksum);
 
             Assert.True(EthernetFrame.TryParse(bytes, out var eth, out _));
             Assert.True(IPv6Packet.TryParse(eth.Payload, out var ip6, out _));

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using CsCheck;
 
 namespace Nvo3.Packets.Tests;
@@ -84,7 +85,7 @@ public class ReaderFuzzTests
             if (bytes.Length >= 40)
             {
                 // Give the destination the expected prefix now and then, so that translation goes further.
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(24), toIla ? sirPrefix : locator);
+                BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(24), toIla ? sirPrefix : locator);
             }
             var before = bytes.ToArray();
 
