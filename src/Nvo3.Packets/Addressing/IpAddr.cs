@@ -11,6 +11,8 @@ namespace Nvo3.Packets;
 /// </summary>
 public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFormattable
 {
+    private static readonly UInt128 SolicitedNodePrefix = new(0xFF02_0000_0000_0000, 0x0000_0001_FF00_0000);
+
     private readonly UInt128 _value;
     private readonly bool _isV6;
 
@@ -71,6 +73,9 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFo
     /// <summary>fe80::/10.</summary>
     public bool IsV6LinkLocal => _isV6 && (_value >> 118) == (0xFE80 >> 6);
 
+    /// <summary>ff02::1:ff00:0/104, a solicited-node multicast group.</summary>
+    public bool IsV6SolicitedNodeMulticast => _isV6 && (_value & ~(UInt128)0xFF_FFFF) == SolicitedNodePrefix;
+
     /// <summary>The IPv6 solicited-node multicast address of this address (RFC 4291: ff02::1:ff00:0/104 and the low 24 bits).</summary>
     public IpAddr SolicitedNodeMulticast()
     {
@@ -78,7 +83,7 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFo
         {
             ThrowHelper.ThrowArgument("this", "Only IPv6 addresses have a solicited-node multicast address.");
         }
-        return FromV6(new UInt128(0xFF02_0000_0000_0000, 0x0000_0001_FF00_0000UL | ((ulong)_value & 0xFF_FFFF)));
+        return FromV6(SolicitedNodePrefix | (_value & 0xFF_FFFF));
     }
 
     /// <summary>Writes the 4 or 16 bytes into <paramref name="destination"/>.</summary>
@@ -113,24 +118,73 @@ public readonly struct IpAddr : IEquatable<IpAddr>, IComparable<IpAddr>, ISpanFo
         return written == 4 ? ReadV4(bytes) : ReadV6(bytes);
     }
 
-    /// <summary>Parses dotted IPv4 or textual IPv6 notation.</summary>
+    /// <summary>Parses a dotted quad or textual IPv6 notation (see <see cref="TryParse"/>).</summary>
     public static IpAddr Parse(string text) =>
         TryParse(text, out var address) ? address : throw new FormatException($"'{text}' is not an IPv4 or IPv6 address.");
 
-    /// <summary>Parses dotted IPv4 or textual IPv6 notation (no zone, no port); false when malformed.</summary>
+    /// <summary>
+    /// Parses a dotted quad ("10.0.0.1": four decimal numbers 0–255 without leading zeros) or
+    /// textual IPv6 notation without brackets, port or zone; false when malformed.
+    /// </summary>
     public static bool TryParse([NotNullWhen(true)] string? text, out IpAddr address)
     {
         address = default;
-        if (string.IsNullOrEmpty(text) || text.Contains('%') || !IPAddress.TryParse(text, out var parsed))
+        if (string.IsNullOrEmpty(text))
         {
             return false;
         }
-        // IPAddress accepts "1" or "10.1" as IPv4; tenants and operators mean dotted quads.
-        if (parsed.AddressFamily == AddressFamily.InterNetwork && text.Count(c => c == '.') != 3)
+        if (!text.Contains(':'))
+        {
+            return TryParseDottedQuad(text, out address);
+        }
+        // IPAddress also accepts "[::1]:80" (dropping the port) and "fe80::1%eth0"; an address
+        // in Nvo3's configuration and API has neither.
+        if (text.AsSpan().IndexOfAny('[', ']', '%') >= 0
+            || !IPAddress.TryParse(text, out var parsed)
+            || parsed.AddressFamily != AddressFamily.InterNetworkV6)
         {
             return false;
         }
         address = FromIPAddress(parsed);
+        return true;
+    }
+
+    // IPAddress reads "10.1" as 10.0.0.1, "010.0.0.1" as octal 8.0.0.1 and "0x0a.0.0.1" as hex;
+    // operators and tenants mean four decimal numbers, so anything else is refused.
+    private static bool TryParseDottedQuad(ReadOnlySpan<char> text, out IpAddr address)
+    {
+        address = default;
+        uint value = 0;
+        int at = 0;
+        for (int part = 0; part < 4; part++)
+        {
+            if (part > 0)
+            {
+                if (at >= text.Length || text[at] != '.')
+                {
+                    return false;
+                }
+                at++;
+            }
+            int start = at;
+            int number = 0;
+            while (at < text.Length && char.IsAsciiDigit(text[at]) && at - start < 3)
+            {
+                number = (number * 10) + (text[at] - '0');
+                at++;
+            }
+            int digits = at - start;
+            if (digits == 0 || number > 255 || (digits > 1 && text[start] == '0'))
+            {
+                return false;
+            }
+            value = (value << 8) | (uint)number;
+        }
+        if (at != text.Length)
+        {
+            return false;
+        }
+        address = FromV4(value);
         return true;
     }
 

@@ -39,13 +39,17 @@ public static class EthernetWriter
 
     /// <summary>
     /// Zero-pads a frame of <paramref name="length"/> bytes to the 60-byte minimum; returns the
-    /// padded length.
+    /// padded length. A short frame needs a buffer of at least 60 bytes.
     /// </summary>
     public static int Pad(Span<byte> frame, int length)
     {
         if (length >= EthernetFrame.MinimumFrameLength)
         {
             return length;
+        }
+        if (frame.Length < EthernetFrame.MinimumFrameLength)
+        {
+            ThrowHelper.ThrowDestinationTooShort(EthernetFrame.MinimumFrameLength, frame.Length);
         }
         frame[length..EthernetFrame.MinimumFrameLength].Clear();
         return EthernetFrame.MinimumFrameLength;

@@ -22,7 +22,8 @@ public readonly ref struct NeighborMessage
     /// Reads an NS or NA from an ICMPv6 message that arrived with hop limit
     /// <paramref name="hopLimit"/>. Refuses other types, a hop limit other than 255, a code other
     /// than 0, a multicast target, options of length zero or past the end, an NS from :: (DAD)
-    /// with a source link-layer option, and a solicited NA to a multicast destination.
+    /// with a source link-layer option or to a destination other than a solicited-node group, and
+    /// a solicited NA to a multicast destination.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> icmp, byte hopLimit, IpAddr source, IpAddr destination, out NeighborMessage message, out PacketError error)
     {
@@ -54,10 +55,20 @@ public readonly ref struct NeighborMessage
             error = PacketError.BadOption;
             return false;
         }
-        if (type == IcmpV6Packet.TypeNeighborSolicitation && source.IsUnspecified && candidate.TryGetSourceLinkLayer(out _))
+        if (type == IcmpV6Packet.TypeNeighborSolicitation && source.IsUnspecified)
         {
-            error = PacketError.BadOption;
-            return false;
+            // Duplicate address detection: the sender has no address yet, so it can have no
+            // link-layer option, and it asks the target's solicited-node group (RFC 4861 7.1.1).
+            if (candidate.TryGetSourceLinkLayer(out _))
+            {
+                error = PacketError.BadOption;
+                return false;
+            }
+            if (!destination.IsV6SolicitedNodeMulticast)
+            {
+                error = PacketError.BadField;
+                return false;
+            }
         }
         if (type == IcmpV6Packet.TypeNeighborAdvertisement && candidate.Solicited && destination.IsMulticast)
         {

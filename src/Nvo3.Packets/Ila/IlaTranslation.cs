@@ -101,7 +101,8 @@ public readonly struct IlaTranslation
     /// <summary>
     /// Rewrites the destination address of an IPv6 packet in place, SIR→ILA when
     /// <paramref name="toIla"/>, else ILA→SIR; in <see cref="IlaChecksumMode.AdjustTransport"/>
-    /// mode it also patches the TCP, UDP or ICMPv6 checksum.
+    /// mode it also patches the TCP, UDP or ICMPv6 checksum (a zero UDP checksum, meaning none,
+    /// stays zero). On refusal the packet is left as it was.
     /// </summary>
     public bool TryTranslateDestination(Span<byte> ipv6Packet, bool toIla, out IlaRefusal refusal)
     {
@@ -147,6 +148,11 @@ public readonly struct IlaTranslation
             return false;
         }
         ushort old = BinaryPrimitives.ReadUInt16BigEndian(field[checksumAt..]);
+        if (packet[6] == IpProtocol.Udp && old == 0)
+        {
+            // No checksum (RFC 6935 lets tunnels omit it over IPv6): patching would invent a wrong one.
+            return true;
+        }
         // Add the new address's words and subtract the old ones (RFC 1624).
         ulong sum = (ushort)~old + Complement((ulong)(from.V6Value >> 64)) + Complement((ulong)from.V6Value)
             + Checksum.SumWords((ulong)(to.V6Value >> 64)) + Checksum.SumWords((ulong)to.V6Value);

@@ -6,9 +6,9 @@ namespace Nvo3.Packets;
 public static class TcpWriter
 {
     /// <summary>
-    /// Writes a TCP header with <paramref name="options"/> (padded to a multiple of 4 with NOPs and
-    /// end-of-list) in front of <paramref name="payloadLength"/> payload bytes the caller has
-    /// already placed after the header, and fills the checksum; returns the header length.
+    /// Writes a TCP header with <paramref name="options"/> (padded to a multiple of 4 with zero
+    /// bytes, that is end-of-list) in front of <paramref name="payloadLength"/> payload bytes the
+    /// caller has already placed after the header, and fills the checksum; returns the header length.
     /// </summary>
     public static int WriteHeader(Span<byte> segment, ushort sourcePort, ushort destinationPort, uint sequence, uint acknowledgment,
         TcpFlags flags, ushort window, ReadOnlySpan<byte> options, int payloadLength, IpAddr source, IpAddr destination)

@@ -31,7 +31,11 @@ public readonly ref struct UnderlayFrame
     /// <summary>The UDP payload: a VXLAN or VXLAN-GPE header and what it carries.</summary>
     public ReadOnlySpan<byte> UdpPayload { get; }
 
-    /// <summary>Reads Ethernet, IP and UDP headers of an underlay frame.</summary>
+    /// <summary>
+    /// Reads Ethernet, IP and UDP headers of an underlay frame. Refuses frames that are not IPv4 or
+    /// IPv6, IPv4 fragments and packets whose (first) next header is not UDP as
+    /// <see cref="PacketError.Unsupported"/>.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> frame, out UnderlayFrame underlay, out PacketError error)
     {
         underlay = default;
@@ -46,6 +50,13 @@ public readonly ref struct UnderlayFrame
         {
             if (!IPv4Packet.TryParse(eth.Payload, out var ip, out error))
             {
+                return false;
+            }
+            if (ip.IsFragment)
+            {
+                // A fragment holds no whole UDP datagram (a later one no UDP header at all), and
+                // VTEPs do not fragment (RFC 7348 section 4.3).
+                error = PacketError.Unsupported;
                 return false;
             }
             src = ip.Source;
