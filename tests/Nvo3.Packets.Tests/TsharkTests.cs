@@ -1,4 +1,5 @@
 using System.Globalization;
+using Nvo3.Testing;
 
 namespace Nvo3.Packets.Tests;
 

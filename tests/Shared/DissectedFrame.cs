@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Nvo3.Packets.Tests;
+namespace Nvo3.Testing;
 
 /// <summary>
 /// One frame of tshark's JSON output. tshark repeats keys when a protocol appears twice (the

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Nvo3.Packets;
 
-namespace Nvo3.Packets.Tests;
+namespace Nvo3.Testing;
 
 /// <summary>
 /// Runs tshark, Wireshark's dissector, over frames written with Nvo3's <see cref="PcapWriter"/>:
@@ -46,17 +47,24 @@ internal static class Tshark
                     stamp = stamp.AddMilliseconds(1);
                 }
             }
-            string json = await RunAsync(
-                ["-r", capture, "-n", "-T", "json",
-                 "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"],
-                cancellationToken);
-            using var document = JsonDocument.Parse(json);
-            return [.. document.RootElement.EnumerateArray().Select(packet => new DissectedFrame(packet.GetProperty("_source").GetProperty("layers").Clone()))];
+            return await DissectFileAsync(capture, cancellationToken);
         }
         finally
         {
             File.Delete(capture);
         }
+    }
+
+    /// <summary>Returns tshark's dissection of every frame of the pcap file at <paramref name="capture"/>, checksums validated.</summary>
+    public static async Task<IReadOnlyList<DissectedFrame>> DissectFileAsync(string capture, CancellationToken cancellationToken)
+    {
+        SkipUnlessInstalled();
+        string json = await RunAsync(
+            ["-r", capture, "-n", "-T", "json",
+             "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"],
+            cancellationToken);
+        using var document = JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(packet => new DissectedFrame(packet.GetProperty("_source").GetProperty("layers").Clone()))];
     }
 
     /// <summary>Runs tshark with <paramref name="arguments"/> and a fresh, empty configuration; returns its standard output.</summary>
