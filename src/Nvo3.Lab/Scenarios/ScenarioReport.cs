@@ -56,6 +56,9 @@ public sealed record ScenarioReport
     /// <summary>What a reader should know about this run.</summary>
     public string Notes { get; init; } = "";
 
+    /// <summary>Each NVE's underlay endpoint, by name (a is the source, b the destination, c the correspondent's).</summary>
+    public IReadOnlyDictionary<string, string> NveUnderlay { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Counters of the NVEs involved, by NVE, for whoever digs deeper.</summary>
     [JsonPropertyName("nveCounters")]
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> NveCounters { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, long>>();

@@ -120,6 +120,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             Migration = new MigrationFigures(),
             Passed = passed,
             Notes = string.Join("; ", notes),
+            NveUnderlay = lab.Edges.ToDictionary(e => e.Name, e => e.Endpoint.ToString()),
             NveCounters = lab.Edges.ToDictionary(e => e.Name, e => e.Counters.Snapshot()),
         };
     }
