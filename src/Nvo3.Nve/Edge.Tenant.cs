@@ -7,7 +7,7 @@ public sealed partial class Edge
 {
     // From a tenant port (DESIGN 5): source guard, ARP and ND answered here, announcements as
     // mobility events, then unicast to a local port or a remote NVE, broadcast to the members.
-    private void FromTenant(LocalPort port, FrameBatch batch, int i, byte[] scratch)
+    internal void FromTenant(LocalPort port, FrameBatch batch, int i, byte[] scratch)
     {
         Counters.AddFromTenant();
         var frame = batch.Frame(i);

@@ -110,3 +110,69 @@ public class MobilityTests
         Assert.Equal(0, vm2.Probes.Duplicates);
     }
 }
+
+public class AnnouncementTests
+{
+    [Fact]
+    public async Task SilentVm_IsActivatedAndAnnouncedForAfterTheGrace_Boundedly()
+    {
+        await using var f = await LabFixture.StartAsync(nves: 3, configure: o => o with { AnnounceGrace = TimeSpan.FromMilliseconds(100), AnnounceCount = 3 });
+        var vm = await f.VmAsync(1, f.A, Announcement.None);
+        var watcher = await f.VmAsync(3, f.C);
+        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        await move.BeginAsync();
+
+        await move.SwitchOverAsync(); // the VM says nothing; b waits 100 ms, then activates
+
+        Assert.Equal(MoveTrigger.Immediate, f.B.GetPort(LabFixture.Vni, vm.Mac)!.ActivatedBy);
+        await LabFixture.WaitAsync(() => f.B.Counters.AnnouncedOnBehalf == 3 * 2, "three rounds of GARP + NA");
+        await Task.Delay(600);
+        Assert.Equal(3 * 2, f.B.Counters.AnnouncedOnBehalf); // bounded
+        await LabFixture.WaitAsync(() => f.Lab.Client.ListBindingsAsync(LabFixture.Vni).Result.Single(b => b.Name == "vm1").ActiveNve == "b", "the NVA to record the activation");
+        Assert.True(f.C.Counters.Decapsulated > 0, "the announcements reached the other members");
+        Assert.NotNull(watcher);
+    }
+
+    [Fact]
+    public async Task ActivationStrategyGarp_IgnoresAnNaButActivatesOnTheGarp()
+    {
+        await using var f = await LabFixture.StartAsync(nves: 2, configure: o => o with { Activation = ActivationStrategy.Garp, AnnounceGrace = TimeSpan.FromSeconds(30) });
+        var vm = await f.VmAsync(1, f.A, Announcement.Na);
+        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        await move.BeginAsync();
+        var (switched, port) = (move.SwitchOverAsync(), f.B.GetPort(LabFixture.Vni, vm.Mac)!);
+
+        await LabFixture.WaitAsync(() => f.B.Counters.Announcements >= 1, "the NA to reach b");
+        Assert.Equal(PortState.Pending, port.State);
+        var garp = new byte[64];
+        int n = ArpWriter.WriteGratuitousFrame(garp, vm.Mac, vm.IPv4!.Value);
+        Assert.True(((MemoryPort)port.Port).InjectForTest(garp.AsSpan(0, n)));
+        await switched;
+
+        Assert.Equal(MoveTrigger.Garp, port.ActivatedBy);
+    }
+}
+
+public class ReplicationTests
+{
+    [Fact]
+    public async Task Broadcast_ReachesTheMembersOnceEach_AndArpIsNeverFlooded()
+    {
+        await using var f = await LabFixture.StartAsync(nves: 3);
+        var vm1 = await f.VmAsync(1, f.A);
+        var vm2 = await f.VmAsync(2, f.B);
+        var vm3 = await f.VmAsync(3, f.C);
+        long before = f.A.Counters.Replicated;
+
+        vm1.SendUdp(IpAddr.Parse("10.0.0.255"), 9, 9, "hello"u8); // no neighbor for it: ARP request, answered by nobody
+        var frame = new byte[128];
+        int n = UdpWriter.WriteFrame(frame, MacAddress.Broadcast, vm1.Mac, vm1.IPv4!.Value, IpAddr.Parse("10.0.0.255"), 9, 9, "hello"u8);
+        Assert.True(((MemoryPort)f.A.GetPort(LabFixture.Vni, vm1.Mac)!.Port).InjectForTest(frame.AsSpan(0, n)));
+
+        await LabFixture.WaitAsync(() => f.A.Counters.Replicated - before == 2, "one copy to b and one to c");
+        await LabFixture.WaitAsync(() => f.B.Counters.ToTenants >= 1 && f.C.Counters.ToTenants >= 1, "b and c to deliver it");
+        Assert.Equal(1, f.A.Counters.Dropped(DropReason.UnknownAddress)); // the ARP for 10.0.0.255 was not flooded
+        Assert.NotNull(vm2);
+        Assert.NotNull(vm3);
+    }
+}
