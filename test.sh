@@ -30,7 +30,9 @@ mkdir -p "$results"
 
 dotnet build Nvo3.slnx -c Release -warnaserror -nologo -v quiet || { echo "test.sh: the build failed" >&2; exit 1; }
 
-dotnet test Nvo3.slnx -c Release --no-build --nologo \
+# Test projects run one at a time (-m:1): the lab tests measure timing-sensitive moves and
+# should not share two cores with the etcd and tshark suites.
+dotnet test Nvo3.slnx -c Release --no-build --nologo -m:1 \
   --blame-hang-timeout 10m \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/log.txt"
 status=${PIPESTATUS[0]}

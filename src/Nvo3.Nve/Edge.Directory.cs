@@ -264,18 +264,34 @@ public sealed partial class Edge
     }
 
     // A miss: hold the frame (bounded) and ask the NVA; never guess, never flood.
-    private void QueueForLookup(uint vni, MacAddress mac, ReadOnlySpan<byte> frame)
+    private void QueueForLookup(uint vni, MacAddress mac, byte[] buffer, int offset, int length)
     {
-        var pending = _lookups.GetOrAdd((vni, mac), static (_, limit) => new PendingLookup(limit), Options.LookupQueueFrames);
-        if (!pending.TryAdd(frame))
+        var frame = buffer.AsSpan(offset, length);
+        for (int attempt = 0; attempt < 3; attempt++)
         {
-            Counters.AddDrop(DropReason.LookupFailed);
-            return;
+            var pending = _lookups.GetOrAdd((vni, mac), static (_, limit) => new PendingLookup(limit), Options.LookupQueueFrames);
+            switch (pending.TryAdd(frame))
+            {
+                case PendingLookup.Added.Yes:
+                    if (pending.TryStart())
+                    {
+                        _ = LookupAndFlushAsync(pending, vni, mac);
+                    }
+                    return;
+                case PendingLookup.Added.Full:
+                    Counters.AddDrop(DropReason.LookupFailed);
+                    return;
+                default:
+                    // That look-up just answered: its entry exists now (or it failed and a new one starts).
+                    if (TryResolve(vni, mac, out var peer))
+                    {
+                        Encapsulate(buffer, offset, length, vni, peer);
+                        return;
+                    }
+                    break;
+            }
         }
-        if (pending.TryStart())
-        {
-            _ = LookupAndFlushAsync(pending, vni, mac);
-        }
+        Counters.AddDrop(DropReason.LookupFailed);
     }
 
     private async Task LookupAndFlushAsync(PendingLookup pending, uint vni, MacAddress mac)
@@ -299,13 +315,14 @@ public sealed partial class Edge
         {
             Log.LookupFailed(_logger, Name, mac, vni, ex.Message);
         }
-        _lookups.TryRemove((vni, mac), out _);
+        // The entry first, then close the queue: a frame that finds the queue closed finds the entry.
         if (peer is not null)
         {
             long expires = Options.Mode == UpdateMode.Push ? long.MaxValue : Now + TicksFor(RefreshAfter(lifetime));
             var entry = _remote.GetOrAdd((vni, mac), static (_, state) => new RemoteEntry(state.peer, state.expires, state.now), (peer, expires, now: Now));
             entry.Update(peer, expires, Now);
         }
+        _lookups.TryRemove((vni, mac), out _);
         foreach (var (buffer, length) in pending.Close())
         {
             if (peer is not null)
@@ -331,18 +348,29 @@ public sealed partial class Edge
 
         public bool TryStart() => Interlocked.Exchange(ref _started, 1) == 0;
 
-        public bool TryAdd(ReadOnlySpan<byte> frame)
+        public enum Added
+        {
+            Yes,
+            Full,
+            Closed,
+        }
+
+        public Added TryAdd(ReadOnlySpan<byte> frame)
         {
             lock (_frames)
             {
-                if (_closed || _frames.Count >= limit)
+                if (_closed)
                 {
-                    return false;
+                    return Added.Closed;
+                }
+                if (_frames.Count >= limit)
+                {
+                    return Added.Full;
                 }
                 var buffer = ArrayPool<byte>.Shared.Rent(FrameBatch.Headroom + frame.Length);
                 frame.CopyTo(buffer.AsSpan(FrameBatch.Headroom));
                 _frames.Add((buffer, frame.Length));
-                return true;
+                return Added.Yes;
             }
         }
 

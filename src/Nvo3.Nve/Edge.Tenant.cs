@@ -275,7 +275,7 @@ public sealed partial class Edge
             Encapsulate(buffer, offset, length, from.Vni, peer);
             return;
         }
-        QueueForLookup(from.Vni, destination, frame);
+        QueueForLookup(from.Vni, destination, buffer, offset, length);
     }
 
     // Writes the VXLAN header in the headroom and sends; no copy of the frame.

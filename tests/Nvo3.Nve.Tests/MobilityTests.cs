@@ -106,7 +106,7 @@ public class MobilityTests
         var vm3 = await f.VmAsync(3, f.B); // a change made after the outage reaches both
         await LabFixture.WaitAsync(() => f.A.View.Bindings.ContainsKey((LabFixture.Vni, vm3.Mac)), "a to see vm3");
         probes.Stop();
-        await LabFixture.WaitAsync(() => vm2.Probes.Unique == probes.Sent, "every probe");
+        await f.WaitOrExplainAsync(() => vm2.Probes.Unique == probes.Sent, $"every probe ({vm2.Probes.Unique} of {probes.Sent}, vm1 send failures {vm1.SendFailures})");
         Assert.Equal(0, vm2.Probes.Duplicates);
     }
 }
