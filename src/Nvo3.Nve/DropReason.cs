@@ -35,6 +35,8 @@ public enum DropReason
     SendFailed,
     /// <summary>A redirected packet that would go back where it came from.</summary>
     RedirectLoop,
-    /// <summary>Multicast the NVE does not carry (MLD, router solicitations in L2).</summary>
+    /// <summary>Multicast the NVE does not carry (MLD, router solicitations), or traffic a Layer-3 network has no place for.</summary>
     Unsupported,
+    /// <summary>An ILA translation refused the address (a locator that is not this NVE's, a zero low word, no locator known).</summary>
+    IlaRefused,
 }

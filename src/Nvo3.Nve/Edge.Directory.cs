@@ -285,7 +285,7 @@ public sealed partial class Edge
                     // That look-up just answered: its entry exists now (or it failed and a new one starts).
                     if (TryResolve(vni, mac, out var peer))
                     {
-                        Encapsulate(buffer, offset, length, vni, peer);
+                        SendFrame(vni, buffer, offset, length, peer);
                         return;
                     }
                     break;
@@ -327,13 +327,27 @@ public sealed partial class Edge
         {
             if (peer is not null)
             {
-                Encapsulate(buffer, FrameBatch.Headroom, length, vni, peer);
+                SendFrame(vni, buffer, FrameBatch.Headroom, length, peer);
             }
             else
             {
                 Counters.AddDrop(pending.Found ? DropReason.LookupFailed : DropReason.UnknownDestination);
             }
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // A queued frame goes out as its network carries it: the whole frame in VXLAN (Layer 2), or
+    // the IP packet after its Ethernet header in VXLAN-GPE (Layer 3).
+    private void SendFrame(uint vni, byte[] buffer, int offset, int length, Peer peer)
+    {
+        if (_view.Networks.TryGetValue(vni, out var network) && network.Mode == NetworkMode.L3)
+        {
+            SendLayer3(network, buffer, offset + EthernetFrame.HeaderLength, length - EthernetFrame.HeaderLength, peer, vni);
+        }
+        else
+        {
+            Encapsulate(buffer, offset, length, vni, peer);
         }
     }
 

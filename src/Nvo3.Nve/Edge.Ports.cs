@@ -24,7 +24,10 @@ public sealed partial class Edge
     public LocalPort AttachPort(ITenantPort port, uint vni, MacAddress mac)
     {
         var binding = _view.Bindings.GetValueOrDefault((vni, mac));
-        var local = new LocalPort(this, port, vni, mac, binding?.Ips.ToArray() ?? [], PortState.Learning);
+        var local = new LocalPort(this, port, vni, mac, binding?.Ips.ToArray() ?? [], PortState.Learning)
+        {
+            Network = _view.Networks.GetValueOrDefault(vni),
+        };
         if (!_portsByKey.TryAdd((vni, mac), local))
         {
             throw new InvalidOperationException($"NVE {Name} already has a port for {mac} in VNI {vni}.");
@@ -84,6 +87,22 @@ public sealed partial class Edge
             Log.Paused(_logger, Name, mac, vni, target.Name);
         }
         return target?.Name;
+    }
+
+    /// <summary>
+    /// The task stopped here for a cold move: until the NVA names its new place, traffic for it is
+    /// dropped or answered with destination unreachable (<paramref name="policy"/>); then it is
+    /// redirected there.
+    /// </summary>
+    public void SuspendPort(uint vni, MacAddress mac, SuspendPolicy policy)
+    {
+        var local = _portsByKey.GetValueOrDefault((vni, mac))
+            ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
+        lock (local.Gate)
+        {
+            local.SuspendPolicy = policy;
+            local.State = PortState.Suspended;
+        }
     }
 
     /// <summary>

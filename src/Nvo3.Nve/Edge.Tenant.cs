@@ -27,6 +27,11 @@ public sealed partial class Edge
             Counters.AddDrop(DropReason.Unsupported);
             return;
         }
+        if (port.Layer3)
+        {
+            FromTenantLayer3(port, eth, batch, i, scratch);
+            return;
+        }
         switch (eth.EtherType)
         {
             case EtherType.Arp:

@@ -98,6 +98,7 @@ public sealed partial class Edge : IAsyncDisposable
     {
         var token = _stop.Token;
         StartThread($"nve-{Name}-underlay", () => UnderlayLoop(token));
+        StartThread($"nve-{Name}-gpe", () => GpeLoop(token));
         _tasks.Add(Task.Run(() => _view.RunAsync(token), CancellationToken.None));
         _tasks.Add(Task.Run(() => KeepAliveLoopAsync(token), CancellationToken.None));
         _tasks.Add(Task.Run(() => HousekeepingLoopAsync(token), CancellationToken.None));

@@ -22,6 +22,7 @@ public sealed class NveCounters
     private long _replicated;
     private long _lookups;
     private long _activations;
+    private long _unreachables;
 
     internal void AddDrop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);
 
@@ -54,6 +55,8 @@ public sealed class NveCounters
     internal void AddLookup() => Interlocked.Increment(ref _lookups);
 
     internal void AddActivation() => Interlocked.Increment(ref _activations);
+
+    internal void AddUnreachable() => Interlocked.Increment(ref _unreachables);
 
     /// <summary>Frames dropped for <paramref name="reason"/>.</summary>
     public long Dropped(DropReason reason) => Interlocked.Read(ref _drops[(int)reason]);
@@ -106,6 +109,9 @@ public sealed class NveCounters
     /// <summary>Bindings activated here.</summary>
     public long Activations => Interlocked.Read(ref _activations);
 
+    /// <summary>Destination-unreachable messages sent for stopped tasks.</summary>
+    public long Unreachables => Interlocked.Read(ref _unreachables);
+
     /// <summary>Every counter by name, zeros left out, for reports and logs.</summary>
     public IReadOnlyDictionary<string, long> Snapshot()
     {
@@ -126,6 +132,7 @@ public sealed class NveCounters
             ["replicated"] = Replicated,
             ["lookups"] = Lookups,
             ["activations"] = Activations,
+            ["unreachables"] = Unreachables,
         };
         foreach (var reason in Enum.GetValues<DropReason>())
         {

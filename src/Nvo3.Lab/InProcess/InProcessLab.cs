@@ -113,6 +113,9 @@ public sealed class InProcessLab : IAsyncDisposable
         ? new UnderlayEndpoint(IpAddr.FromV6(new UInt128(0xFD00_4E56_0000_0000UL | ((ulong)_v6Base << 16), (ulong)index)))
         : new UnderlayEndpoint(IpAddr.FromV4((127u << 24) | ((uint)_v4Base.A << 16) | ((uint)_v4Base.B << 8) | (uint)index));
 
+    /// <summary>The ILA locator of NVE number <paramref name="index"/>: fdff:4e56:0:N::/64.</summary>
+    public static ulong LocatorFor(int index) => 0xFDFF_4E56_0000_0000UL | (uint)index;
+
     /// <summary>Starts an NVE named <paramref name="name"/> on the next underlay address.</summary>
     public async Task<Edge> AddNveAsync(string name, Func<EdgeOptions, EdgeOptions>? configure = null, CancellationToken cancellationToken = default)
     {
@@ -121,7 +124,8 @@ public sealed class InProcessLab : IAsyncDisposable
         {
             AddAddress(endpoint.Address);
         }
-        var options = Options.ConfigureNve(new EdgeOptions { Name = name, Underlay = endpoint, Lease = TimeSpan.FromSeconds(10) });
+        int index = _edges.Count + 1;
+        var options = Options.ConfigureNve(new EdgeOptions { Name = name, Underlay = endpoint, Lease = TimeSpan.FromSeconds(10), IlaLocator = LocatorFor(index) });
         options = configure?.Invoke(options) ?? options;
         var edge = await Edge.StartAsync(options, Client, loggerFactory: _loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         Capture?.Attach(edge);

@@ -75,6 +75,11 @@ public sealed partial class Authority
                 {
                     Refuse(NvaError.InvalidArgument, $"{ip} is VNI {request.Vni}'s anycast gateway address.");
                 }
+                if (ip.IsV6 && network.IlaSirPrefix is { } sir && (ulong)(ip.V6Value >> 64) == sir && !new IlaTranslation(sir, 0).TryToIla(ip, out _, out var refusal))
+                {
+                    // ILA maps the identifier checksum-neutrally; these identifiers cannot round-trip.
+                    Refuse(NvaError.InvalidArgument, $"{ip} cannot be an ILA identifier in VNI {request.Vni} ({refusal}): its low 16 bits must not be zero and its C-bit (bit 60 of the identifier) must be clear.");
+                }
             }
             string key = Keys.Binding(request.Vni, request.Mac);
             var existing = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);

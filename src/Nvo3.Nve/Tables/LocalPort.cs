@@ -51,6 +51,15 @@ public sealed class LocalPort
         internal set => _state = value;
     }
 
+    /// <summary>Its network's mode, gateways and ILA prefix, as they were when it was attached.</summary>
+    public Nva.VirtualNetwork? Network { get; internal set; }
+
+    /// <summary>True in a Layer-3 network: its frames are routed by IP, not switched by MAC.</summary>
+    public bool Layer3 => Network?.Mode == Nva.NetworkMode.L3;
+
+    /// <summary>What happens to traffic for it while <see cref="PortState.Suspended"/>.</summary>
+    public SuspendPolicy SuspendPolicy { get; internal set; }
+
     /// <summary>When it was activated here (timestamp ticks), 0 before.</summary>
     public long ActivatedTicks { get; internal set; }
 

@@ -11,4 +11,10 @@ public enum PortState
     Active,
     /// <summary>The workload paused here to move away: traffic for it is redirected to its new NVE.</summary>
     Paused,
+    /// <summary>
+    /// The task stopped here for a cold move (draft 4.2.1's address migration): traffic for it is
+    /// dropped or answered with destination unreachable, as its <see cref="SuspendPolicy"/> says,
+    /// until the NVA names its new place (then it is redirected).
+    /// </summary>
+    Suspended,
 }

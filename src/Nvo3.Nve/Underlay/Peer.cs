@@ -16,7 +16,14 @@ public sealed class Peer
         Name = name;
         Endpoint = endpoint;
         SocketAddress = new IPEndPoint(endpoint.Address.ToIPAddress(), endpoint.Port).Serialize();
+        GpeSocketAddress = new IPEndPoint(endpoint.Address.ToIPAddress(), UdpUnderlay.GpePortFor(endpoint.Port)).Serialize();
     }
+
+    /// <summary>Its VXLAN-GPE endpoint (Layer-3 networks) as a socket address.</summary>
+    public SocketAddress GpeSocketAddress { get; }
+
+    /// <summary>Its ILA locator, when it has one.</summary>
+    public ulong? IlaLocator { get; init; }
 
     /// <summary>The NVE's name.</summary>
     public string Name { get; }

@@ -6,13 +6,16 @@ using Nvo3.Packets;
 namespace Nvo3.Nve;
 
 /// <summary>
-/// The NVE's underlay: one UDP socket bound to its endpoint receives; a small pool of sockets on
+/// The NVE's underlay: one UDP socket bound to its endpoint receives VXLAN, a second on the
+/// VXLAN-GPE port receives Layer-3 traffic; a small pool of sockets on
 /// ephemeral ports sends, picked by the inner flow's hash, so that the outer source port follows
 /// the flow (RFC 7348 section 5) and ECMP spreads flows. Owns its sockets.
 /// </summary>
 public sealed class UdpUnderlay : IDisposable
 {
     private readonly Socket _receive;
+    private readonly Socket? _receiveGpe;
+    private readonly SocketAddress _fromGpe;
     private readonly Socket[] _send;
     private readonly ushort[] _sendPorts;
     private readonly SocketAddress _from;
@@ -26,6 +29,8 @@ public sealed class UdpUnderlay : IDisposable
         {
             _receive = Open(address.AddressFamily);
             _receive.Bind(new IPEndPoint(address, local.Port));
+            _receiveGpe = Open(address.AddressFamily);
+            _receiveGpe.Bind(new IPEndPoint(address, GpePortFor(local.Port)));
             if (shareSendAndReceive)
             {
                 // Several NVEs share one address (an IPv6 lab on ::1): peers tell them apart by
@@ -49,7 +54,11 @@ public sealed class UdpUnderlay : IDisposable
         }
         _sendPorts = _send.Select(s => (ushort)((IPEndPoint)s.LocalEndPoint!).Port).ToArray();
         _from = new SocketAddress(address.AddressFamily);
+        _fromGpe = new SocketAddress(address.AddressFamily);
     }
+
+    /// <summary>The VXLAN-GPE port that goes with a VXLAN port: 4790 beside 4789, else the next port.</summary>
+    public static ushort GpePortFor(ushort vxlanPort) => vxlanPort == VxlanHeader.UdpPort ? VxlanGpeHeader.UdpPort : (ushort)(vxlanPort + 1);
 
     /// <summary>Where it receives.</summary>
     public UnderlayEndpoint Local { get; }
@@ -71,18 +80,23 @@ public sealed class UdpUnderlay : IDisposable
     /// Waits for a datagram, then reads every one already queued (up to the batch's capacity),
     /// each at the batch's headroom. Returns 0 when the socket was closed.
     /// </summary>
-    public int Receive(UnderlayBatch batch)
+    public int Receive(UnderlayBatch batch) => Receive(_receive, _from, batch);
+
+    /// <summary>As <see cref="Receive(UnderlayBatch)"/>, from the VXLAN-GPE socket.</summary>
+    public int ReceiveGpe(UnderlayBatch batch) => Receive(_receiveGpe!, _fromGpe, batch);
+
+    private static int Receive(Socket socket, SocketAddress from, UnderlayBatch batch)
     {
         int n = 0;
         try
         {
             do
             {
-                int length = _receive.ReceiveFrom(batch.WriteArea(n), SocketFlags.None, _from);
-                batch.Set(n, length, ReadSender(_from, out ushort port), port);
+                int length = socket.ReceiveFrom(batch.WriteArea(n), SocketFlags.None, from);
+                batch.Set(n, length, ReadSender(from, out ushort port), port);
                 n++;
             }
-            while (n < batch.Capacity && _receive.Available > 0);
+            while (n < batch.Capacity && socket.Available > 0);
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.Interrupted or SocketError.OperationAborted or SocketError.Shutdown or SocketError.NotSocket)
         {
@@ -98,7 +112,10 @@ public sealed class UdpUnderlay : IDisposable
     internal bool DiscardSends { get; set; }
 
     /// <summary>Sends one datagram from the socket picked by <paramref name="flowHash"/>; false when the socket refused it.</summary>
-    public bool Send(ReadOnlySpan<byte> datagram, Peer to, int flowHash)
+    public bool Send(ReadOnlySpan<byte> datagram, Peer to, int flowHash) => Send(datagram, to, flowHash, gpe: false);
+
+    /// <summary>Sends one datagram to the peer's VXLAN or VXLAN-GPE port; false when the socket refused it.</summary>
+    public bool Send(ReadOnlySpan<byte> datagram, Peer to, int flowHash, bool gpe)
     {
         int i = (int)((uint)flowHash % (uint)_send.Length);
         if (DiscardSends)
@@ -107,7 +124,7 @@ public sealed class UdpUnderlay : IDisposable
         }
         try
         {
-            _send[i].SendTo(datagram, SocketFlags.None, to.SocketAddress);
+            _send[i].SendTo(datagram, SocketFlags.None, gpe ? to.GpeSocketAddress : to.SocketAddress);
         }
         catch (SocketException)
         {
@@ -117,7 +134,7 @@ public sealed class UdpUnderlay : IDisposable
         {
             return false;
         }
-        Tap?.Invoke(Local.Address, _sendPorts[i], to.Endpoint.Address, to.Endpoint.Port, datagram);
+        Tap?.Invoke(Local.Address, _sendPorts[i], to.Endpoint.Address, gpe ? GpePortFor(to.Endpoint.Port) : to.Endpoint.Port, datagram);
         return true;
     }
 
@@ -133,6 +150,7 @@ public sealed class UdpUnderlay : IDisposable
     public void Dispose()
     {
         _receive?.Dispose();
+        _receiveGpe?.Dispose();
         if (_send is not null)
         {
             foreach (var s in _send)

@@ -2,11 +2,18 @@ using Nvo3.Packets;
 
 namespace Nvo3.Nve;
 
-/// <summary>A batch of received underlay datagrams with their senders; owned and reused by the receive loop.</summary>
+/// <summary>
+/// A batch of received underlay datagrams with their senders; owned and reused by the receive
+/// loop. Each datagram sits after <see cref="Headroom"/> free bytes, so a Layer-3 NVE can put an
+/// Ethernet header in front of the inner IP packet in place.
+/// </summary>
 public sealed class UnderlayBatch
 {
     /// <summary>The largest datagram kept.</summary>
     public const int MaxDatagram = FrameBatch.MaxFrame + FrameBatch.Headroom;
+
+    /// <summary>Free bytes before each datagram.</summary>
+    public const int Headroom = 16;
 
     private readonly byte[][] _buffers;
     private readonly int[] _lengths;
@@ -19,7 +26,7 @@ public sealed class UnderlayBatch
         _buffers = new byte[capacity][];
         for (int i = 0; i < capacity; i++)
         {
-            _buffers[i] = new byte[MaxDatagram];
+            _buffers[i] = new byte[Headroom + MaxDatagram];
         }
         _lengths = new int[capacity];
         _senders = new IpAddr[capacity];
@@ -32,7 +39,7 @@ public sealed class UnderlayBatch
     /// <summary>How many datagrams it holds.</summary>
     public int Count { get; set; }
 
-    internal Span<byte> WriteArea(int i) => _buffers[i];
+    internal Span<byte> WriteArea(int i) => _buffers[i].AsSpan(Headroom);
 
     internal void Set(int i, int length, IpAddr sender, ushort port)
     {
@@ -42,7 +49,13 @@ public sealed class UnderlayBatch
     }
 
     /// <summary>Datagram <paramref name="i"/>.</summary>
-    public Span<byte> Datagram(int i) => _buffers[i].AsSpan(0, _lengths[i]);
+    public Span<byte> Datagram(int i) => _buffers[i].AsSpan(Headroom, _lengths[i]);
+
+    /// <summary>The whole buffer of datagram <paramref name="i"/>; the datagram starts at <see cref="Headroom"/>.</summary>
+    public byte[] Buffer(int i) => _buffers[i];
+
+    /// <summary>The length of datagram <paramref name="i"/>.</summary>
+    public int Length(int i) => _lengths[i];
 
     /// <summary>Who sent datagram <paramref name="i"/>.</summary>
     public IpAddr Sender(int i) => _senders[i];
