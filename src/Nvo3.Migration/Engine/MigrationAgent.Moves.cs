@@ -107,8 +107,19 @@ public sealed partial class MigrationAgent
             return await AbortMoveAsync(move, Describe(ex, cancellationToken), started).ConfigureAwait(false);
         }
 
-        // The commit point: from the activation on, this copy never runs again on its own.
-        workload.BeginHandOver();
+        return await CommitAsync(move, started).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The commit point of every mode: from the activation on, the source copy never runs again on
+    /// its own. Sends the activation and waits for Resumed; when the answer is lost, asks the
+    /// destination whether it runs (Completed), discarded its copy (Aborted, the source runs
+    /// again) or cannot say (InDoubt, the source stays paused).
+    /// </summary>
+    internal async Task<MigrationResult> CommitAsync(MoveState move, long started)
+    {
+        var transfer = move.Transfer!;
+        move.Workload.BeginHandOver();
         transfer.Report(MigrationPhase.Activating, transfer.PreCopyRounds, 0, 0);
         try
         {
@@ -120,7 +131,7 @@ public sealed partial class MigrationAgent
             var status = await transfer.ResolveAsync(CancellationToken.None).ConfigureAwait(false);
             if (status is MigrationStatus.Discarded or MigrationStatus.Unknown)
             {
-                workload.CancelHandOver();
+                move.Workload.CancelHandOver();
                 return await AbortMoveAsync(move, $"The connection failed during the activation and the destination discarded its copy: {ex.Message}", started).ConfigureAwait(false);
             }
             if (status != MigrationStatus.Running)
@@ -147,7 +158,7 @@ public sealed partial class MigrationAgent
         return result;
     }
 
-    private async Task<MigrationResult> AbortMoveAsync(MoveState move, string reason, long started)
+    internal async Task<MigrationResult> AbortMoveAsync(MoveState move, string reason, long started)
     {
         var transfer = move.Transfer;
         if (transfer is not null)
@@ -192,7 +203,7 @@ public sealed partial class MigrationAgent
         return result;
     }
 
-    private MigrationResult BuildResult(MoveState move, MigrationOutcome outcome, string? reason, long started)
+    internal MigrationResult BuildResult(MoveState move, MigrationOutcome outcome, string? reason, long started)
     {
         var transfer = move.Transfer;
         return new MigrationResult

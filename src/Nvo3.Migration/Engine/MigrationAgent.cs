@@ -133,6 +133,21 @@ public sealed partial class MigrationAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops a hosted workload and forgets it (its memory is freed). False when none of that name is here.</summary>
+    public bool Retire(string name)
+    {
+        Workload? workload;
+        lock (_lock)
+        {
+            if (!_hosted.Remove(name, out workload))
+            {
+                return false;
+            }
+        }
+        workload.Stop();
+        return true;
+    }
+
     /// <summary>What this agent knows of migration <paramref name="id"/> as a destination.</summary>
     public MigrationStatus StatusOf(Guid id)
     {
