@@ -125,7 +125,7 @@ public sealed partial class MigrationAgent
         {
             await transfer.ActivateAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException)
+        catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {
             // The answer was lost, not necessarily the activation: ask the destination.
             var status = await transfer.ResolveAsync(CancellationToken.None).ConfigureAwait(false);
@@ -274,7 +274,7 @@ public sealed partial class MigrationAgent
         MigrationRefusedException => $"The destination refused or aborted: {ex.Message}",
         MigrationProtocolException p => $"Protocol error ({p.Error}): {p.Message}",
         IOException or TimeoutException => $"The transfer failed: {ex.Message}",
-        ObjectDisposedException => "The agent was stopped.",
+        ObjectDisposedException => "The connection was closed (the agent stopped, or a reset).",
         _ => $"Unexpected {ex.GetType().Name}: {ex.Message}",
     };
 

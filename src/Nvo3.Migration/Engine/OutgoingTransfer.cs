@@ -186,8 +186,9 @@ internal sealed class OutgoingTransfer : IAsyncDisposable
     /// <summary>Sends the activation and waits for the destination to report the workload running.</summary>
     public async Task ActivateAsync(CancellationToken cancellationToken)
     {
+        await _agent.Faults.BeforeActivateSentAsync().ConfigureAwait(false);
         await Connection.SendAsync(FrameType.Activate, 16, Id, static (b, id) => FieldMessage.WriteGuid(b, id), cancellationToken).ConfigureAwait(false);
-        await _agent.Faults.AfterActivateSentAsync(this).ConfigureAwait(false);
+        await _agent.Faults.AfterActivateSentAsync().ConfigureAwait(false);
         FieldMessage.ReadEmpty(await Control.ExpectAsync(FrameType.Resumed, _settings.ReplyTimeout, cancellationToken).ConfigureAwait(false), FrameType.Resumed);
     }
 

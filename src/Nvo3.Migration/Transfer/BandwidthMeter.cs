@@ -2,9 +2,10 @@ namespace Nvo3.Migration.Transfer;
 
 /// <summary>
 /// Measures a sender's rate continuously: bytes over a sliding window (1 s by default) of its
-/// most recent sends, divided by the time the window spans. Idle time before the first send in
-/// the window does not count, so the figure is what the link carries while busy, which is what
-/// the switchover rule needs. Thread-safe.
+/// most recent sends, divided by the time from the oldest to the newest of them. A send recorded
+/// at t went out in the time before t, so the oldest sample only marks the start; idle time
+/// after the newest does not count. The figure is what the link carries while busy, which is
+/// what the switchover rule needs. Thread-safe.
 /// </summary>
 public sealed class BandwidthMeter
 {
@@ -14,6 +15,7 @@ public sealed class BandwidthMeter
     private readonly Lock _lock = new();
     private long _windowBytes;
     private long _total;
+    private long _lastAt;
 
     /// <summary>A meter with a window of <paramref name="window"/> (default 1 s).</summary>
     public BandwidthMeter(TimeProvider? timeProvider = null, TimeSpan? window = null)
@@ -34,6 +36,7 @@ public sealed class BandwidthMeter
         {
             long now = _time.GetTimestamp();
             _samples.Enqueue((now, bytes));
+            _lastAt = now;
             _windowBytes += bytes;
             _total += bytes;
             Trim(now);
@@ -42,7 +45,7 @@ public sealed class BandwidthMeter
 
     /// <summary>
     /// Bytes per second over the window: the bytes of every sample but the oldest, over the time
-    /// from the oldest to now. Null until two samples span some time.
+    /// from the oldest to the newest. Null until two samples span some time.
     /// </summary>
     public double? BytesPerSecond
     {
@@ -57,7 +60,7 @@ public sealed class BandwidthMeter
                     return null;
                 }
                 var (firstAt, firstBytes) = _samples.Peek();
-                double seconds = (double)(now - firstAt) / _time.TimestampFrequency;
+                double seconds = (double)(_lastAt - firstAt) / _time.TimestampFrequency;
                 return seconds <= 0 ? null : (_windowBytes - firstBytes) / seconds;
             }
         }

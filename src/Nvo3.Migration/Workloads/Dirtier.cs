@@ -19,11 +19,22 @@ public sealed partial class Dirtier : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly Random _random;
+    private readonly byte[] _chunk;
+    private readonly byte[] _tick = new byte[8];
+    private long _ticks;
+    private double _owedMemory;
+    private double _owedDisk;
     private long _memoryBytes;
     private long _diskBytes;
 
     /// <summary>Starts dirtying <paramref name="workload"/>.</summary>
     public Dirtier(Workload workload, DirtierSettings? settings = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this(workload, settings, timeProvider, loggerFactory, start: true)
+    {
+    }
+
+    internal Dirtier(Workload workload, DirtierSettings? settings, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, bool start)
     {
         ArgumentNullException.ThrowIfNull(workload);
         _workload = workload;
@@ -34,7 +45,9 @@ public sealed partial class Dirtier : IAsyncDisposable
         }
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Dirtier>();
-        _loop = Task.Run(() => RunAsync(_stop.Token));
+        _random = new Random(_settings.Seed);
+        _chunk = new byte[Math.Max(_settings.MemoryWriteBytes, workload.Disk.UnitSize)];
+        _loop = start ? Task.Run(() => RunAsync(_stop.Token)) : Task.CompletedTask;
     }
 
     /// <summary>Memory dirtied so far, counted in whole pages.</summary>
@@ -45,11 +58,6 @@ public sealed partial class Dirtier : IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        var random = new Random(_settings.Seed);
-        byte[] chunk = new byte[Math.Max(_settings.MemoryWriteBytes, _workload.Disk.UnitSize)];
-        byte[] tick = new byte[8];
-        long ticks = 0;
-        double owedMemory = 0, owedDisk = 0;
         long last = _time.GetTimestamp();
         try
         {
@@ -57,23 +65,9 @@ public sealed partial class Dirtier : IAsyncDisposable
             {
                 await Task.Delay(_settings.Tick, _time, cancellationToken).ConfigureAwait(false);
                 long now = _time.GetTimestamp();
-                double seconds = Math.Min(_time.GetElapsedTime(last, now).TotalSeconds, _settings.MaxCatchUp.TotalSeconds);
+                var elapsed = _time.GetElapsedTime(last, now);
                 last = now;
-                if (_workload.State != WorkloadState.Running)
-                {
-                    // A paused workload owes nothing: its time does not pass.
-                    owedMemory = owedDisk = 0;
-                    continue;
-                }
-                double share = 1 - _workload.Throttle;
-                owedMemory += _settings.MemoryRate * share * seconds;
-                owedDisk += _workload.Disk.UnitCount > 0 ? _settings.DiskRate * share * seconds : 0;
-                bool running = WriteMemory(random, chunk, ref owedMemory) && WriteDisk(random, chunk, ref owedDisk);
-                if (running && _workload.DeviceState.Length >= 8)
-                {
-                    BinaryPrimitives.WriteInt64LittleEndian(tick, ++ticks);
-                    _workload.TryWriteDeviceState(0, tick);
-                }
+                Step(elapsed < _settings.MaxCatchUp ? elapsed : _settings.MaxCatchUp);
                 await _workload.FlushWritesAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -84,6 +78,33 @@ public sealed partial class Dirtier : IAsyncDisposable
         {
             // A failed flush (a hot standby that broke) ends the activity; the workload itself stays as it is.
             LogFailed(_logger, _workload.Name, ex);
+        }
+    }
+
+    /// <summary>
+    /// One tick: writes what the rates owe for <paramref name="elapsed"/> of running time, scaled
+    /// by the throttle. A workload that does not run owes nothing (its time does not pass).
+    /// The loop calls it; tests call it directly instead of waiting for timers.
+    /// </summary>
+    internal void Step(TimeSpan elapsed)
+    {
+        lock (_random)
+        {
+            if (_workload.State != WorkloadState.Running)
+            {
+                _owedMemory = _owedDisk = 0;
+                return;
+            }
+            double share = 1 - _workload.Throttle;
+            double seconds = elapsed.TotalSeconds;
+            _owedMemory += _settings.MemoryRate * share * seconds;
+            _owedDisk += _workload.Disk.UnitCount > 0 ? _settings.DiskRate * share * seconds : 0;
+            bool running = WriteMemory(_random, _chunk, ref _owedMemory) && WriteDisk(_random, _chunk, ref _owedDisk);
+            if (running && _workload.DeviceState.Length >= 8)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(_tick, ++_ticks);
+                _workload.TryWriteDeviceState(0, _tick);
+            }
         }
     }
 
