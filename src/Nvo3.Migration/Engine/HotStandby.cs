@@ -70,6 +70,8 @@ public sealed partial class HotStandby : IAsyncDisposable
         _started = _agent.Time.GetTimestamp();
         _move = new MigrationAgent.MoveState(_workload, MobilityMode.HotStandby, _settings, _hooks);
         _move.Transfer = await OutgoingTransfer.OpenAsync(_agent, _workload, destination, MobilityMode.HotStandby, _settings, progress, cancellationToken).ConfigureAwait(false);
+        // Flushes wait until the standby holds the initial state: one sender at a time.
+        await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await MigrationAgent.RunHookAsync("Prepare", () => _hooks.PrepareAsync(Context, cancellationToken)).ConfigureAwait(false);
@@ -80,8 +82,13 @@ public sealed partial class HotStandby : IAsyncDisposable
         catch (Exception ex)
         {
             _workload.DetachReplicator(_replicator);
+            _ended = true;
             var result = await _agent.AbortMoveAsync(_move, MigrationAgent.Describe(ex, cancellationToken), _started).ConfigureAwait(false);
             throw new MigrationAbortException(result.Reason!, ex);
+        }
+        finally
+        {
+            _send.Release();
         }
         _move.Transfer.Report(MigrationPhase.Protecting, 0, 0, 0);
     }
@@ -109,7 +116,7 @@ public sealed partial class HotStandby : IAsyncDisposable
             {
                 await SendLogAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or TimeoutException or MigrationProtocolException)
+            catch (Exception ex) when (ex is IOException or TimeoutException or ObjectDisposedException or System.Net.Sockets.SocketException)
             {
                 // The standby is lost; the primary runs on unprotected rather than stop.
                 Fault = ex;
