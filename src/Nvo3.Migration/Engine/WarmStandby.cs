@@ -134,9 +134,11 @@ public sealed partial class WarmStandby : IAsyncDisposable
         var time = _agent.Time;
         ulong sequence = ++_sequence;
         long taken = time.GetTimestamp();
-        if (!_workload.Pause())
+        // A workload paused by someone else is checkpointed as it is, and left paused.
+        bool wasRunning = _workload.Pause();
+        if (_workload.State == WorkloadState.Stopped)
         {
-            throw new InvalidOperationException($"The workload '{_workload.Name}' does not run here any more ({_workload.State}).");
+            throw new InvalidOperationException($"The workload '{_workload.Name}' does not run here any more.");
         }
         List<(FrameType, byte[])> staged;
         byte[] device;
@@ -154,7 +156,10 @@ public sealed partial class WarmStandby : IAsyncDisposable
         }
         finally
         {
-            _workload.Resume();
+            if (wasRunning)
+            {
+                _workload.Resume();
+            }
         }
         var pause = time.GetElapsedTime(taken);
         lock (_pauses)
