@@ -49,7 +49,7 @@ public sealed record HelloMessage(Guid MigrationId, MobilityMode Mode, string Wo
         {
             PayloadReader.Throw(FrameType.Hello, $"page size {pageSize} is not {Migration.Workload.PageSize}");
         }
-        if (string.IsNullOrWhiteSpace(workload) || workload.Length > Migration.Workload.MaxNameBytes)
+        if (string.IsNullOrWhiteSpace(workload) || System.Text.Encoding.UTF8.GetByteCount(workload) > Migration.Workload.MaxNameBytes)
         {
             PayloadReader.Throw(FrameType.Hello, "the workload name is empty or too long");
         }
