@@ -12,11 +12,12 @@ public class HotMigrationTests(ITestOutputHelper output)
         var workload = agents.Host("vm-hot", Memory64);
         var hooks = new RecordingHooks();
         var reports = new List<MigrationProgress>();
-        // 25 MB/s of dirtying against a 100 MB/s link: each round sends about a quarter of the
-        // one before; 20 ms at 100 MB/s is 2 MB, reached after two or three rounds.
-        var settings = new PreCopySettings { MaxBandwidth = 100e6, DowntimeLimit = TimeSpan.FromMilliseconds(20) };
+        // 15 MB/s of dirtying against a 100 MB/s link: each round sends about a seventh of the
+        // one before (about 10 MB after round 0); 15 ms at 100 MB/s is 1.5 MB, reached after two
+        // or three rounds. The ratio leaves room for a starved sender on a busy machine.
+        var settings = new PreCopySettings { MaxBandwidth = 100e6, DowntimeLimit = TimeSpan.FromMilliseconds(15) };
         MigrationResult result;
-        await using (var dirtier = new Dirtier(workload, new DirtierSettings { MemoryRate = 25e6 }))
+        await using (var dirtier = new Dirtier(workload, new DirtierSettings { MemoryRate = 15e6 }))
         {
             await Task.Delay(100);
             result = await agents.Source.MigrateHotAsync(workload, agents.DestinationEndpoint, settings, hooks,
@@ -85,10 +86,11 @@ public class HotMigrationTests(ITestOutputHelper output)
     public async Task MigrateHot_DirtyRateAboveBandwidth_StopsAtMaxRoundsAndAutoConvergeThrottles()
     {
         await using var agents = await AgentPair.StartAsync();
-        var workload = agents.Host("vm-busy", new WorkloadShape { MemoryBytes = 16L << 20 });
+        // Five times the link's rate: even a starved dirtier outruns it in every round.
+        var workload = agents.Host("vm-busy", new WorkloadShape { MemoryBytes = 8L << 20 });
         var settings = new PreCopySettings { MaxBandwidth = 20e6, DowntimeLimit = TimeSpan.FromMilliseconds(1), MaxRounds = 5, AutoConverge = true };
         MigrationResult result;
-        await using (var dirtier = new Dirtier(workload, new DirtierSettings { MemoryRate = 40e6 }))
+        await using (var dirtier = new Dirtier(workload, new DirtierSettings { MemoryRate = 100e6 }))
         {
             result = await agents.Source.MigrateHotAsync(workload, agents.DestinationEndpoint, settings);
         }
