@@ -2,11 +2,6 @@ using System.IO.Hashing;
 
 namespace Nvo3.Migration.Transfer;
 
-/// <summary>One frame read from a stream. Its payload belongs to the reader and is valid until the next read.</summary>
-/// <param name="Type">The message type.</param>
-/// <param name="Payload">The verified payload.</param>
-public readonly record struct Frame(FrameType Type, ReadOnlyMemory<byte> Payload);
-
 /// <summary>
 /// Reads frames from a stream, checking magic, version, header check, length and payload check.
 /// It owns one payload buffer, grown up to the largest payload allowed and reused for every frame.

@@ -99,6 +99,3 @@ internal sealed class MigrationConnection : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 }
-
-/// <summary>Writes a message into a payload buffer and returns its length.</summary>
-internal delegate int SpanWriter<in TState>(Span<byte> buffer, TState state);
