@@ -1,0 +1,14 @@
+namespace Nvo3.Migration;
+
+/// <summary>How a workload moves or is protected (draft-ietf-nvo3-vmm section 7).</summary>
+public enum MobilityMode : byte
+{
+    /// <summary>Live: iterative pre-copy while it runs, a short pause, resume at the destination.</summary>
+    Hot = 1,
+    /// <summary>A standby receives checkpoints every interval; failover resumes from the last one.</summary>
+    Warm = 2,
+    /// <summary>Stop, package everything, send, instantiate, start.</summary>
+    Cold = 3,
+    /// <summary>A second copy kept identical write by write; failover activates it, no state moves.</summary>
+    HotStandby = 4,
+}
