@@ -59,6 +59,9 @@ internal static class DemoCommand
                 Capture = capture,
             };
             var runner = new ScenarioRunner(options, logging);
+            Console.Error.Write("warming up (one unreported move, so no scenario pays for JIT compilation) ... ");
+            await runner.WarmUpAsync(ct).ConfigureAwait(false);
+            Console.Error.WriteLine("done");
             var reports = new List<ScenarioReport>();
             foreach (var spec in specs)
             {

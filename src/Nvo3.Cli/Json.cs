@@ -48,7 +48,7 @@ internal static class Json
         ["migrationId"] = b.MigrationId,
     };
 
-    public static JsonObject Migration(Migration m) => new()
+    public static JsonObject Migration(Nva.Migration m) => new()
     {
         ["id"] = m.Id,
         ["name"] = m.Name,

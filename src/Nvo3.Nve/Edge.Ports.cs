@@ -90,6 +90,21 @@ public sealed partial class Edge
     }
 
     /// <summary>
+    /// A move was given up before its switchover: the workload runs here again, so its port is
+    /// Active and the redirect (if any) stops.
+    /// </summary>
+    public void ReactivatePort(uint vni, MacAddress mac)
+    {
+        var local = _portsByKey.GetValueOrDefault((vni, mac))
+            ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
+        _redirects.TryRemove((vni, mac), out _);
+        lock (local.Gate)
+        {
+            local.State = PortState.Active;
+        }
+    }
+
+    /// <summary>
     /// The task stopped here for a cold move: until the NVA names its new place, traffic for it is
     /// dropped or answered with destination unreachable (<paramref name="policy"/>); then it is
     /// redirected there.

@@ -6,11 +6,13 @@ namespace Nvo3.Lab.Tests;
 /// <summary>The demo's scenarios, run as a user runs them: the report's figures are what the issue promises.</summary>
 public class ScenarioTests
 {
-    public static TheoryData<string> Scenarios => new(ScenarioSpec.All.Select(s => s.Name));
+    public static TheoryData<string> LiveScenarios => new(ScenarioSpec.All.Where(s => s.Mode != "cold").Select(s => s.Name));
+
+    public static TheoryData<string> ColdScenarios => new(ScenarioSpec.All.Where(s => s.Mode == "cold").Select(s => s.Name));
 
     [Theory]
-    [MemberData(nameof(Scenarios))]
-    public async Task Scenario_Pull_LosesNothingAndForwardsInFlight(string name)
+    [MemberData(nameof(LiveScenarios))]
+    public async Task Scenario_Live_LosesNothingForwardsInFlightAndVerifiesTheState(string name)
     {
         var report = await new ScenarioRunner(new DemoOptions()).RunAsync(ScenarioSpec.Find(name)!, TestContext.Current.CancellationToken);
 
@@ -22,6 +24,28 @@ public class ScenarioTests
         Assert.True(report.DowntimeMs > 0 && report.DowntimeMs >= report.PauseMs * 0.5, $"downtime {report.DowntimeMs} ms, pause {report.PauseMs} ms");
         Assert.True(report.ConvergenceMs >= 0, "the correspondent converged");
         Assert.Equal("pull", report.UpdateMode);
+        Assert.True(report.Migration.StateVerified);
+        Assert.True(report.Migration.BytesSent >= report.Migration.MemoryBytes);
+        Assert.True(report.Migration.Rounds >= 1);
+        Assert.True(report.PauseMs > 0);
+    }
+
+    [Theory]
+    [MemberData(nameof(ColdScenarios))]
+    public async Task Scenario_Cold_LosesOnlyWhileStoppedAndVerifiesTheState(string name)
+    {
+        var spec = ScenarioSpec.Find(name)!;
+
+        var report = await new ScenarioRunner(new DemoOptions()).RunAsync(spec, TestContext.Current.CancellationToken);
+
+        Assert.True(report.Passed, report.Notes);
+        Assert.True(report.Migration.StateVerified);
+        Assert.True(report.Probe.Lost > 0, "a stopped task receives nothing");
+        Assert.True(report.Migration.BytesSent >= report.Migration.MemoryBytes + report.Migration.DiskBytes, "cold sends everything");
+        if (spec.Suspend == Nve.SuspendPolicy.Unreachable)
+        {
+            Assert.InRange(report.Unreachables, 1, report.Probe.Lost); // the correspondent heard why
+        }
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Migration;
 using Nvo3.Nva;
 using Nvo3.Nva.Client;
 using Nvo3.Nva.Hosting;
@@ -20,6 +21,7 @@ namespace Nvo3.Lab;
 public sealed class InProcessLab : IAsyncDisposable
 {
     private readonly List<Edge> _edges = [];
+    private readonly Dictionary<string, MigrationAgent> _agents = [];
     private readonly List<EmulatedVm> _vms = [];
     private readonly List<IpAddr> _addedAddresses = [];
     private readonly string? _tempDirectory;
@@ -130,8 +132,13 @@ public sealed class InProcessLab : IAsyncDisposable
         var edge = await Edge.StartAsync(options, Client, loggerFactory: _loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         Capture?.Attach(edge);
         _edges.Add(edge);
+        // The migration agent beside the NVE, on loopback TCP.
+        _agents[name] = await MigrationAgent.StartAsync(new MigrationAgentOptions { Name = name }, loggerFactory: _loggerFactory).ConfigureAwait(false);
         return edge;
     }
+
+    /// <summary>The migration agent beside NVE <paramref name="nve"/>.</summary>
+    public MigrationAgent Agent(Edge nve) => _agents[nve.Name];
 
     /// <summary>The NVE named <paramref name="name"/>.</summary>
     public Edge Nve(string name) => _edges.Single(e => e.Name == name);
@@ -192,6 +199,10 @@ public sealed class InProcessLab : IAsyncDisposable
         foreach (var vm in _vms)
         {
             vm.Dispose();
+        }
+        foreach (var agent in _agents.Values)
+        {
+            await agent.DisposeAsync().ConfigureAwait(false);
         }
         foreach (var edge in _edges)
         {

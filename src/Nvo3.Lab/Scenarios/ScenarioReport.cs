@@ -47,6 +47,9 @@ public sealed record ScenarioReport
     /// <summary>From the activation at the new NVE until every correspondent NVE forwards to it (−1: did not converge).</summary>
     public double ConvergenceMs { get; init; }
 
+    /// <summary>Destination-unreachable messages the correspondent received (a stopped task with policy unreachable).</summary>
+    public long Unreachables { get; init; }
+
     /// <summary>The state transfer.</summary>
     public required MigrationFigures Migration { get; init; }
 
@@ -106,6 +109,18 @@ public sealed record MigrationFigures
 
     /// <summary>Total time of the transfer.</summary>
     public double TotalMs { get; init; }
+
+    /// <summary>The pause the engine predicted when it switched over (what was left ÷ the measured bandwidth).</summary>
+    public double PredictedPauseMs { get; init; }
+
+    /// <summary>Of the pause, the time spent hashing the state at both ends to verify it.</summary>
+    public double VerificationMs { get; init; }
+
+    /// <summary>Why the engine switched over (converged, round limit, …).</summary>
+    public string Switchover { get; init; } = "";
+
+    /// <summary>The link's measured bandwidth, bytes per second.</summary>
+    public double Bandwidth { get; init; }
 }
 
 /// <summary>The whole demo report.</summary>

@@ -51,6 +51,9 @@ public sealed partial class EmulatedVm : IDisposable
     /// <summary>How it announces itself on start and resume.</summary>
     public Announcement Announce { get; }
 
+    /// <summary>The VM end of the wire it runs on now.</summary>
+    public MemoryPort? Wire => _port;
+
     /// <summary>Running, paused or stopped.</summary>
     public VmState State => _state;
 
@@ -114,6 +117,11 @@ public sealed partial class EmulatedVm : IDisposable
 
     private void Run(MemoryPort port)
     {
+        if (_port is { } old && !ReferenceEquals(old, port))
+        {
+            // A frame its old NVE handed over just as it paused is in its memory too.
+            old.Drain(frame => _carried.Add(frame.ToArray()));
+        }
         _port = port;
         _state = VmState.Running;
         foreach (var frame in _carried)
