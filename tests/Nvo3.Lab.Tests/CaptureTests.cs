@@ -7,6 +7,56 @@ namespace Nvo3.Lab.Tests;
 public class CaptureTests
 {
     [Fact]
+    public async Task IlaCapture_InnerDestinationCarriesEachNvesLocator_AndChecksumsStayValid()
+    {
+        Tshark.SkipUnlessInstalled();
+        string path = Path.Combine(Path.GetTempPath(), $"nvo3-ila-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            ScenarioReport report;
+            using (var capture = new UnderlayCapture(path))
+            {
+                report = await new ScenarioRunner(new DemoOptions { Capture = capture }).RunAsync(ScenarioSpec.Find("l3-ipv6-ila-hot")!, TestContext.Current.CancellationToken);
+            }
+
+            var frames = await Tshark.DissectFileAsync(path, TestContext.Current.CancellationToken);
+
+            Assert.True(report.Passed, report.Notes);
+            var toWorkload = frames.Where(f => f.Values("ipv6.src").LastOrDefault() == "fd00:100::30").ToList();
+            Assert.True(toWorkload.Count >= report.Probe.Sent, $"{toWorkload.Count} packets for {report.Probe.Sent} probes");
+            Assert.All(toWorkload, f =>
+            {
+                // tshark 4.0 leaves VXLAN-GPE out of frame.protocols but dissects its fields.
+                Assert.Equal("eth:ethertype:ip:udp:ipv6:udp:data", f.Protocols); // no inner Ethernet
+                Assert.Equal("2", f.Single("vxlan.next_proto")); // IPv6
+                Assert.Equal("4790", f.Values("udp.dstport")[0]);
+                Assert.False(f.IsMalformed);
+                Assert.All(f.Values("udp.checksum.status"), status => Assert.Equal("1", status)); // outer and inner good
+            });
+            var destinations = toWorkload.Select(f => System.Net.IPAddress.Parse(f.Single("ipv6.dst")).GetAddressBytes()).ToList();
+            var locators = destinations.Select(d => Convert.ToHexString(d, 0, 8)).Distinct().ToList();
+            string locatorA = Convert.ToHexString(BitConverter.GetBytes(InProcessLab.LocatorFor(1)).Reverse().ToArray());
+            string locatorB = Convert.ToHexString(BitConverter.GetBytes(InProcessLab.LocatorFor(2)).Reverse().ToArray());
+            Assert.Equal([locatorA, locatorB], locators.Order()); // the old NVE's locator, then the new one's
+            // One identifier throughout: each ILA address maps back to the workload's SIR address
+            // (the low 16 bits carry each locator's checksum-neutral adjustment, and the C-bit is set).
+            var sir = Packets.IpAddr.Parse("fd00:100::10");
+            Assert.All(destinations, d =>
+            {
+                var ila = Packets.IpAddr.ReadV6(d);
+                ulong locator = (ulong)(ila.V6Value >> 64);
+                Assert.True(Packets.IlaTranslation.HasChecksumNeutralBit(ila));
+                Assert.True(new Packets.IlaTranslation(0xFD00_0100_0000_0000UL, locator).TryToSir(ila, out var back, out _));
+                Assert.Equal(sir, back);
+            });
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task DemoCapture_EveryPacketIsVxlan_AndForwardedPacketsGoOldToNew()
     {
         Tshark.SkipUnlessInstalled();
@@ -31,7 +81,7 @@ public class CaptureTests
                 Assert.Equal("1", f.Values("udp.checksum.status")[0]); // outer UDP checksum good (1 = PROTO_CHECKSUM_E_GOOD)
             });
             string oldNve = report.NveUnderlay["a"], newNve = report.NveUnderlay["b"];
-            long oldToNew = frames.Count(f => f.Values("ip.src")[0] == oldNve && f.Values("ip.dst")[0] == newNve && f.Inner("eth.dst") == "02:00:00:00:01:01");
+            long oldToNew = frames.Count(f => f.Values("ip.src")[0] == oldNve && f.Values("ip.dst")[0] == newNve && f.Inner("eth.dst") == ScenarioRunner.WorkloadMac.ToString());
             Assert.Equal(report.ForwardedInFlight, oldToNew);
             Assert.True(oldToNew > 0);
         }

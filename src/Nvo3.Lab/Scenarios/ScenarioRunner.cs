@@ -15,7 +15,10 @@ namespace Nvo3.Lab;
 public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFactory = null)
 {
     private const uint Vni = 100;
-    private static readonly MacAddress s_vmMac = MacAddress.Parse("02:00:00:00:01:0a");
+    /// <summary>The moving workload's MAC in every scenario.</summary>
+    public static MacAddress WorkloadMac { get; } = MacAddress.Parse("02:00:00:00:01:0a");
+
+    private static readonly MacAddress s_vmMac = WorkloadMac;
     private static readonly MacAddress s_peerMac = MacAddress.Parse("02:00:00:00:01:1e");
 
     /// <summary>
