@@ -23,7 +23,7 @@ internal static class BenchDataplaneCommand
             }
             var duration = TimeSpan.FromSeconds(p.GetValue(seconds) > 0 ? p.GetValue(seconds) : throw new ArgumentException("--seconds must be above 0."));
             Console.Error.WriteLine($"measuring {string.Join(", ", frameSizes)}-byte frames, {duration.TotalSeconds:0.#} s each ...");
-            var figures = await DataplaneBenchmark.RunAsync(frameSizes, duration, ct).ConfigureAwait(false);
+            var figures = await DataplaneBenchmark.RunAsync(frameSizes, duration, cancellationToken: ct).ConfigureAwait(false);
             var table = new TextTable("FRAME", "SENT", "RECEIVED", "LOSS", "PACKETS/S", "TENANT BIT/S");
             foreach (var f in figures)
             {

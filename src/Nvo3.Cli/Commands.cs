@@ -12,6 +12,11 @@ internal static class Commands
         yield return VnCommand.Create();
         yield return NveCommand.Create();
         yield return VmCommand.Create();
-        yield return new Command("bench", "Measure Nvo3: the data plane, the NVA, migrations.") { BenchDataplaneCommand.Create() };
+        yield return new Command("bench", "Measure Nvo3: the data plane, the NVA, migrations.")
+        {
+            BenchDataplaneCommand.Create(),
+            BenchMigrationCommand.Create(),
+            BenchL3Command.Create(),
+        };
     }
 }

@@ -10,8 +10,13 @@ namespace Nvo3.Lab;
 /// <param name="Sent">Frames the generator handed to the first NVE.</param>
 /// <param name="Received">Frames that came out of the second NVE.</param>
 /// <param name="Seconds">How long the measurement ran.</param>
-public sealed record DataplaneFigures(int FrameBytes, long Sent, long Received, double Seconds)
+/// <param name="UnderlayBytesPerPacket">UDP payload bytes per tunnelled packet (tunnel header and inner packet).</param>
+/// <param name="Layer">l2 (VXLAN with the inner Ethernet header) or l3 (VXLAN-GPE without it).</param>
+public sealed record DataplaneFigures(int FrameBytes, long Sent, long Received, double Seconds, double UnderlayBytesPerPacket = 0, string Layer = "l2")
 {
+    /// <summary>Bytes per packet on an Ethernet underlay: outer Ethernet 14, IPv4 20, UDP 8, then the UDP payload.</summary>
+    public double WireBytesPerPacket => UnderlayBytesPerPacket + EthernetFrame.HeaderLength + IPv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
+
     /// <summary>Frames per second through both NVEs.</summary>
     public double PacketsPerSecond => Received / Seconds;
 
@@ -26,17 +31,21 @@ public sealed record DataplaneFigures(int FrameBytes, long Sent, long Received, 
 /// </summary>
 public static class DataplaneBenchmark
 {
-    /// <summary>Measures each frame size for <paramref name="duration"/>.</summary>
-    public static async Task<IReadOnlyList<DataplaneFigures>> RunAsync(IEnumerable<int> frameSizes, TimeSpan duration, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Measures each frame size for <paramref name="duration"/>, in a Layer-2 network (VXLAN) or,
+    /// with <paramref name="layer3"/>, a Layer-3 one (VXLAN-GPE, the frames addressed to the
+    /// anycast gateway).
+    /// </summary>
+    public static async Task<IReadOnlyList<DataplaneFigures>> RunAsync(IEnumerable<int> frameSizes, TimeSpan duration, bool layer3 = false, CancellationToken cancellationToken = default)
     {
         await using var lab = await InProcessLab.StartAsync(new LabOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await lab.Client.CreateVirtualNetworkAsync(new VirtualNetwork(100, "bench", NetworkMode.L2, [IpPrefix.Parse("10.0.0.0/24")], [], TimeSpan.FromSeconds(60)), cancellationToken).ConfigureAwait(false);
+        await lab.Client.CreateVirtualNetworkAsync(new VirtualNetwork(100, "bench", layer3 ? NetworkMode.L3 : NetworkMode.L2, [IpPrefix.Parse("10.0.0.0/24")], [], TimeSpan.FromSeconds(60)), cancellationToken).ConfigureAwait(false);
         var a = await lab.AddNveAsync("a", o => o with { Mode = UpdateMode.Push }, cancellationToken).ConfigureAwait(false);
         var b = await lab.AddNveAsync("b", o => o with { Mode = UpdateMode.Push }, cancellationToken).ConfigureAwait(false);
         var srcMac = MacAddress.Parse("02:00:00:00:00:01");
         var dstMac = MacAddress.Parse("02:00:00:00:00:02");
-        var srcIp = IpAddr.Parse("10.0.0.1");
-        var dstIp = IpAddr.Parse("10.0.0.2");
+        var srcIp = IpAddr.Parse("10.0.0.11");
+        var dstIp = IpAddr.Parse("10.0.0.12");
         await lab.Client.AttachAsync(new AttachRequest(100, srcMac, [srcIp], "a"), cancellationToken).ConfigureAwait(false);
         await lab.Client.AttachAsync(new AttachRequest(100, dstMac, [dstIp], "b"), cancellationToken).ConfigureAwait(false);
         await InProcessLab.WaitForAsync(() => a.View.Bindings.Count == 2 && b.View.Bindings.Count == 2, "both NVEs to see both bindings", cancellationToken).ConfigureAwait(false);
@@ -52,8 +61,13 @@ public static class DataplaneBenchmark
         {
             var frame = new byte[size];
             int header = EthernetFrame.HeaderLength + IPv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
-            UdpWriter.WriteFrame(frame, dstMac, srcMac, srcIp, dstIp, 5000, 5001, new byte[Math.Max(0, size - header)]);
-            results.Add(Measure(generator, sink, frame, duration));
+            // In Layer 3 the VM sends to the anycast gateway's MAC, as its ARP answer told it.
+            var ethDst = layer3 ? Authority.AnycastGatewayMac(100) : dstMac;
+            UdpWriter.WriteFrame(frame, ethDst, srcMac, srcIp, dstIp, 5000, 5001, new byte[Math.Max(0, size - header)]);
+            long bytes = a.Underlay.BytesSent, datagrams = a.Underlay.DatagramsSent;
+            var figures = Measure(generator, sink, frame, duration);
+            double perPacket = (double)(a.Underlay.BytesSent - bytes) / Math.Max(1, a.Underlay.DatagramsSent - datagrams);
+            results.Add(figures with { UnderlayBytesPerPacket = perPacket, Layer = layer3 ? "l3" : "l2" });
         }
         return results;
     }
@@ -98,7 +112,13 @@ public static class DataplaneBenchmark
             }
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        Thread.Sleep(200); // what is in flight arrives
+        // What is queued and in flight arrives: wait until the count stops moving.
+        long last = -1;
+        for (int i = 0; i < 40 && Interlocked.Read(ref received) != last; i++)
+        {
+            last = Interlocked.Read(ref received);
+            Thread.Sleep(100);
+        }
         stop.Cancel();
         counter.Join();
         return new DataplaneFigures(frame.Length, sent, Interlocked.Read(ref received), seconds);

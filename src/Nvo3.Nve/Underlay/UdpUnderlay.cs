@@ -63,6 +63,15 @@ public sealed class UdpUnderlay : IDisposable
     /// <summary>Where it receives.</summary>
     public UnderlayEndpoint Local { get; }
 
+    /// <summary>UDP payload bytes sent (tunnel headers and inner packets).</summary>
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>Datagrams sent.</summary>
+    public long DatagramsSent => Interlocked.Read(ref _datagramsSent);
+
+    private long _bytesSent;
+    private long _datagramsSent;
+
     /// <summary>Called with every sent datagram when set (for captures); not for the fast path.</summary>
     public Action<IpAddr, ushort, IpAddr, ushort, ReadOnlySpan<byte>>? Tap { get; set; }
 
@@ -134,6 +143,8 @@ public sealed class UdpUnderlay : IDisposable
         {
             return false;
         }
+        Interlocked.Add(ref _bytesSent, datagram.Length);
+        Interlocked.Increment(ref _datagramsSent);
         Tap?.Invoke(Local.Address, _sendPorts[i], to.Endpoint.Address, gpe ? GpePortFor(to.Endpoint.Port) : to.Endpoint.Port, datagram);
         return true;
     }
