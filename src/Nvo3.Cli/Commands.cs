@@ -12,5 +12,6 @@ internal static class Commands
         yield return VnCommand.Create();
         yield return NveCommand.Create();
         yield return VmCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

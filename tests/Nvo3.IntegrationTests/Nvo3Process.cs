@@ -21,7 +21,7 @@ internal sealed partial class Nvo3Process : IDisposable
     private TaskCompletionSource _lineArrived = NewSignal();
     private bool _stdoutClosed;
 
-    private Nvo3Process(string[] args)
+    private Nvo3Process(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
         _command = "nvo3 " + string.Join(' ', args);
         var start = new ProcessStartInfo("dotnet")
@@ -37,6 +37,10 @@ internal sealed partial class Nvo3Process : IDisposable
         }
         // The tests name every address they use; the developer's default NVA must not leak in.
         start.Environment.Remove("NVO3_NVA");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
         _process.OutputDataReceived += (_, e) => OnStdout(e.Data);
         _process.ErrorDataReceived += (_, e) =>
@@ -101,9 +105,12 @@ internal sealed partial class Nvo3Process : IDisposable
     public static Nvo3Process Start(params string[] args) => new(args);
 
     /// <summary>Runs <c>nvo3 ARGS</c> to its end (killing it after <paramref name="timeout"/>) and returns it, exited.</summary>
-    public static async Task<Nvo3Process> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<Nvo3Process> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, null, args);
+
+    /// <summary>Runs <c>nvo3 ARGS</c> with extra environment variables to its end (killing it after <paramref name="timeout"/>) and returns it, exited.</summary>
+    public static async Task<Nvo3Process> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var process = new Nvo3Process(args);
+        var process = new Nvo3Process(args, environment);
         try
         {
             await process.WaitForExitAsync(timeout);
