@@ -37,6 +37,29 @@ public sealed class LargeTransactionTests(EtcdProcess etcd) : IClassFixture<Etcd
 
         Assert.Null(await authority.GetVirtualNetworkAsync(Vni));
         var left = await store.ListAsync("");
-        Assert.Equal(["nve/a"], left.Entries.Select(e => e.Key));
+        Assert.Equal(["nve/a", "underlay/192.0.2.1"], left.Entries.Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task RegisterNve_WithMoreNvesThanAnEtcdTransactionHolds_StillRegistersAndRenews()
+    {
+        var authority = await AuthorityOnEtcdAsync();
+        await using var store = authority.Store;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (int i = w; i < 200; i += 4)
+            {
+                await authority.RegisterNveAsync($"nve{i}", [new UnderlayEndpoint(IpAddr.FromV4(0xC633_6400u + (uint)i))], null, TimeSpan.FromMinutes(1)); // 198.51.100.0 on
+            }
+        })));
+
+        var again = await authority.RegisterNveAsync("nve7", [new UnderlayEndpoint(IpAddr.FromV4(0xC633_6400u + 7))], null, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(201, (await authority.ListNvesAsync()).Count); // with "a"
+        Assert.Equal("nve7", again.Name);
+        var clash = await Assert.ThrowsAsync<NvaException>(() =>
+            authority.RegisterNveAsync("late", [new UnderlayEndpoint(IpAddr.FromV4(0xC633_6400u + 150))], null, TimeSpan.FromMinutes(1)));
+        Assert.Equal(NvaError.AlreadyExists, clash.Error);
+        Assert.Contains("198.51.100.150 is already NVE 'nve150''s", clash.Message, StringComparison.Ordinal);
     }
 }
