@@ -38,13 +38,13 @@ internal sealed class NvaBench(NvaBenchSettings settings, Action<string> progres
 
         progress($"{name}: {workloads.Length} bindings attached; {settings.Moves} moves from {settings.Concurrency} tasks");
         var movers = workloads[..settings.Concurrency];
-        await RunAsync(movers, settings.Concurrency * 4, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false); // warm-up
-        var (moveSeconds, moveLatencies) = await RunAsync(movers, settings.Moves, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false);
+        await TimeAsync(movers, settings.Concurrency * 4, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false); // warm-up
+        var (moveSeconds, moveLatencies) = await TimeAsync(movers, settings.Moves, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false);
 
         progress($"{name}: {settings.Lookups} look-ups from {settings.Concurrency} tasks");
         var askers = Enumerable.Range(0, settings.Concurrency).Select(_ => new Asker(workloads)).ToArray();
-        await RunAsync(askers, settings.Concurrency * 16, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false); // warm-up
-        var (lookupSeconds, lookupLatencies) = await RunAsync(askers, settings.Lookups, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false);
+        await TimeAsync(askers, settings.Concurrency * 16, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false); // warm-up
+        var (lookupSeconds, lookupLatencies) = await TimeAsync(askers, settings.Lookups, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false);
 
         var fanout = new List<FanoutFigures>();
         foreach (int subscribers in settings.Subscribers)
@@ -84,7 +84,7 @@ internal sealed class NvaBench(NvaBenchSettings settings, Action<string> progres
 
     // Runs `count` operations from one task per state and returns the wall time and each
     // operation's latency in Stopwatch ticks.
-    private static async Task<(double Seconds, long[] Latencies)> RunAsync<T>(T[] states, int count, Func<T, CancellationToken, Task> operation, CancellationToken cancellationToken)
+    private static async Task<(double Seconds, long[] Latencies)> TimeAsync<T>(T[] states, int count, Func<T, CancellationToken, Task> operation, CancellationToken cancellationToken)
     {
         var latencies = new long[count];
         int next = -1;
