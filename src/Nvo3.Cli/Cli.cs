@@ -44,6 +44,8 @@ internal static class Cli
         .SetMinimumLevel(level)
         .AddFilter("Microsoft", LogLevel.Warning)
         .AddFilter("Grpc", LogLevel.Warning)
+        // A host that fails to start logs it with a stack trace; NvaServer reports it as one line.
+        .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None)
         .AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -81,7 +83,14 @@ internal static class Cli
                 await Console.Error.WriteLineAsync($"{name}: {ex.Message}").ConfigureAwait(false);
                 return ex.Error == NvaError.InvalidArgument ? Usage : Failed;
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException)
+            catch (ArgumentException ex)
+            {
+                // Its Message ends in " (Parameter 'x')", which names our code, not the user's option.
+                string message = ex.ParamName is { } parameter ? ex.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : ex.Message;
+                await Console.Error.WriteLineAsync($"{name}: {message}").ConfigureAwait(false);
+                return Usage;
+            }
+            catch (FormatException ex)
             {
                 await Console.Error.WriteLineAsync($"{name}: {ex.Message}").ConfigureAwait(false);
                 return Usage;

@@ -12,11 +12,6 @@ internal static class Commands
         yield return VnCommand.Create();
         yield return NveCommand.Create();
         yield return VmCommand.Create();
-        yield return new Command("bench", "Measure Nvo3: the data plane, the NVA, migrations.")
-        {
-            BenchDataplaneCommand.Create(),
-            BenchMigrationCommand.Create(),
-            BenchL3Command.Create(),
-        };
+        yield return BenchCommand.Create();
     }
 }

@@ -20,6 +20,7 @@ internal static class Json
         ["gateways"] = new JsonArray(n.Gateways.Select(g => (JsonNode)new JsonObject { ["ip"] = g.Ip.ToString(), ["mac"] = g.Mac.ToString() }).ToArray()),
         ["cacheLifetimeMs"] = (long)n.CacheLifetime.TotalMilliseconds,
         ["ilaSirPrefix"] = n.IlaSirPrefix is null ? null : Nva.Grpc.ProtoMapping.FormatPrefix64(n.IlaSirPrefix),
+        ["deleting"] = n.Deleting,
     };
 
     public static JsonObject Nve(NveRecord n, bool alive) => new()

@@ -60,7 +60,7 @@ internal static class NvaCommand
             };
             using var logging = Cli.Logging(p.GetValue(logLevel));
             var spec = p.GetValue(store)!;
-            var opened = await DirectoryStores.OpenAsync(spec, ct).ConfigureAwait(false);
+            var opened = await DirectoryStores.OpenAsync(spec, logging, ct).ConfigureAwait(false);
             await using var server = await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings },
                 loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
             Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}); Ctrl+C stops.");

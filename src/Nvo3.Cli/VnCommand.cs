@@ -54,7 +54,7 @@ internal static class VnCommand
             var table = new TextTable("VNI", "NAME", "MODE", "SUBNETS", "GATEWAYS", "CACHE");
             foreach (var n in networks)
             {
-                table.Add(n.Vni.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Name, n.Mode.ToString().ToLowerInvariant(), string.Join(",", n.Subnets),
+                table.Add(n.Vni.ToString(System.Globalization.CultureInfo.InvariantCulture), n.Deleting ? n.Name + " (deleting)" : n.Name, n.Mode.ToString().ToLowerInvariant(), string.Join(",", n.Subnets),
                     string.Join(",", n.Gateways.Select(g => g.Ip)), $"{n.CacheLifetime.TotalMilliseconds:0} ms");
             }
             Console.Write(table);

@@ -64,6 +64,10 @@ public sealed partial class Authority
         return TransactAsync($"attach {request.Mac} in VNI {request.Vni}", async () =>
         {
             var (network, networkEntry) = await RequireNetworkAsync(request.Vni, cancellationToken).ConfigureAwait(false);
+            if (network.Deleting)
+            {
+                Refuse(NvaError.FailedPrecondition, $"VNI {request.Vni} is being deleted and takes no new binding (nvo3 vn delete --vni {request.Vni} --force finishes a delete that stopped).");
+            }
             await RequireNveAsync(request.Nve, cancellationToken).ConfigureAwait(false);
             foreach (var ip in request.Ips)
             {

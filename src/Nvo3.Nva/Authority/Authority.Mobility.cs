@@ -97,6 +97,10 @@ public sealed partial class Authority
                     {
                         frozenUntil = Settings.FreezeTime is { } freeze ? now + freeze : DateTimeOffset.MaxValue;
                     }
+                    // The decision needs only the newest N times: a MAC that keeps flapping under
+                    // policy warn would otherwise grow its record by one time per move for a whole
+                    // window, and every later write of the binding with it.
+                    moves.RemoveRange(0, moves.Count - Settings.DuplicateMoves);
                 }
             }
 

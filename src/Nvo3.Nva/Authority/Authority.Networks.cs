@@ -69,6 +69,7 @@ public sealed partial class Authority
         }
         var network = requested with
         {
+            Deleting = false,
             Name = name,
             Gateways = gateways,
             CacheLifetime = requested.CacheLifetime == TimeSpan.Zero ? Settings.DefaultCacheLifetime : requested.CacheLifetime,
@@ -95,24 +96,92 @@ public sealed partial class Authority
 
     /// <summary>
     /// Deletes a virtual network. Refuses while it has bindings unless <paramref name="force"/>,
-    /// which removes them, their indexes and redirects in the same transaction.
+    /// which removes them first, with their indexes and redirects.
     /// </summary>
-    public Task DeleteVirtualNetworkAsync(uint vni, bool force, CancellationToken cancellationToken = default) =>
-        TransactAsync<bool>($"delete VNI {vni}", async () =>
+    /// <remarks>
+    /// Three steps, so that no request can slip a binding in and so that no transaction outgrows
+    /// what a store takes (etcd: 128 operations): mark the network <see cref="VirtualNetwork.Deleting"/>
+    /// (every attach compares the network's record, so one that read it before the mark fails its
+    /// compare-and-swap, re-reads and is refused); remove the bindings, a batch per transaction;
+    /// delete the network. If the NVA stops half-way the mark stays, and running the delete again
+    /// finishes it.
+    /// </remarks>
+    public async Task DeleteVirtualNetworkAsync(uint vni, bool force, CancellationToken cancellationToken = default)
+    {
+        bool marked = await TransactAsync($"mark VNI {vni} for deletion", async () =>
         {
-            var (_, entry) = await RequireNetworkAsync(vni, cancellationToken).ConfigureAwait(false);
-            var txn = new StoreTransaction().IfUnchanged(Keys.Network(vni), entry).Delete(Keys.Network(vni));
+            var (network, entry) = await RequireNetworkAsync(vni, cancellationToken).ConfigureAwait(false);
+            return network.Deleting
+                ? (new StoreTransaction(), false)
+                : (new StoreTransaction().IfUnchanged(entry.Key, entry).Put(entry.Key, RecordJson.Encode(network with { Deleting = true })), true);
+        }, cancellationToken).ConfigureAwait(false);
+
+        for (int failed = 0; ;)
+        {
             var bindings = await _store.ListAsync(Keys.BindingsOf(vni), cancellationToken).ConfigureAwait(false);
-            if (bindings.Entries.Count > 0 && !force)
+            if (bindings.Entries.Count == 0)
             {
+                break;
+            }
+            if (!force)
+            {
+                if (marked)
+                {
+                    await UnmarkAsync(vni, cancellationToken).ConfigureAwait(false);
+                }
                 Refuse(NvaError.FailedPrecondition, $"VNI {vni} still has {bindings.Entries.Count} binding(s); detach them or delete with --force.");
             }
+            var txn = new StoreTransaction();
             foreach (var e in bindings.Entries)
             {
-                var binding = RecordJson.Decode<Binding>(e.Value);
-                txn.IfUnchanged(e.Key, e);
-                await RemoveBindingOpsAsync(txn, binding, cancellationToken).ConfigureAwait(false);
+                var removal = new StoreTransaction().IfUnchanged(e.Key, e);
+                await RemoveBindingOpsAsync(removal, RecordJson.Decode<Binding>(e.Value), cancellationToken).ConfigureAwait(false);
+                if (txn.Operations.Count > 0 && Math.Max(txn.Compares.Count + removal.Compares.Count, txn.Operations.Count + removal.Operations.Count) > MaxBatchOperations)
+                {
+                    break;
+                }
+                Append(txn, removal);
             }
-            return (txn, true);
+            var commit = await _store.CommitAsync(txn, cancellationToken).ConfigureAwait(false);
+            if (!commit.Succeeded)
+            {
+                // A binding of the batch moved meanwhile: list again.
+                Log.Conflict(_logger, $"delete VNI {vni}", ++failed);
+                if (failed >= Settings.MaxAttempts)
+                {
+                    throw new NvaException(NvaError.Aborted, $"delete VNI {vni}: its bindings kept changing; retry (it stays marked for deletion and takes no new binding).");
+                }
+            }
+        }
+
+        await TransactAsync<bool>($"delete VNI {vni}", async () =>
+        {
+            var (_, entry) = await RequireNetworkAsync(vni, cancellationToken).ConfigureAwait(false);
+            return (new StoreTransaction().IfUnchanged(entry.Key, entry).Delete(entry.Key), true);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // What one batch of a network's deletion holds at most: under etcd's default --max-txn-ops (128).
+    private const int MaxBatchOperations = 100;
+
+    private Task UnmarkAsync(uint vni, CancellationToken cancellationToken) =>
+        TransactAsync<bool>($"unmark VNI {vni}", async () =>
+        {
+            var (network, entry) = await ReadAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false);
+            return network is not { Deleting: true }
+                ? (new StoreTransaction(), false)
+                : (new StoreTransaction().IfUnchanged(entry!.Key, entry).Put(entry.Key, RecordJson.Encode(network with { Deleting = false })), true);
         }, cancellationToken);
+
+    private static void Append(StoreTransaction target, StoreTransaction source)
+    {
+        foreach (var c in source.Compares)
+        {
+            target.IfModRevision(c.Key, c.ModRevision);
+        }
+        foreach (var o in source.Operations)
+        {
+            _ = o.Value is { } value ? target.Put(o.Key, value) : target.Delete(o.Key);
+        }
+    }
 }

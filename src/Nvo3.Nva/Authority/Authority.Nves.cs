@@ -37,21 +37,44 @@ public sealed partial class Authority
             {
                 Refuse(NvaError.AlreadyExists, $"NVE '{name}' already exists; remove it first (nvo3 nve remove) or pick another name.");
             }
-            var all = await _store.ListAsync(Keys.Nves, cancellationToken).ConfigureAwait(false);
             var txn = new StoreTransaction().IfUnchanged(key, entry);
-            foreach (var e in all.Entries)
+            // Each underlay endpoint has an index entry naming its NVE, so claiming one compares that
+            // entry alone: registrations of different NVEs never conflict, and a transaction stays
+            // small however many NVEs there are (etcd takes 128 operations in one).
+            foreach (var endpoint in underlay.Where(e => !e.Address.IsUnspecified).Distinct())
             {
-                var other = RecordJson.Decode<NveRecord>(e.Value);
-                if (other.Name != name && other.Underlay.Intersect(underlay).FirstOrDefault() is { Address.IsUnspecified: false } clash)
+                string indexKey = Keys.Underlay(endpoint);
+                var owner = await _store.GetAsync(indexKey, cancellationToken).ConfigureAwait(false);
+                string? ownerName = owner is null ? null : RecordJson.Decode<string>(owner.Value);
+                if (ownerName is not null && ownerName != name)
                 {
-                    Refuse(NvaError.AlreadyExists, $"Underlay {clash} is already NVE '{other.Name}''s.");
+                    Refuse(NvaError.AlreadyExists, $"Underlay {endpoint} is already NVE '{ownerName}''s.");
                 }
-                txn.IfUnchanged(e.Key, e);
+                txn.IfUnchanged(indexKey, owner);
+                if (ownerName is null)
+                {
+                    txn.Put(indexKey, RecordJson.Encode(name));
+                }
             }
+            await ReleaseUnderlayAsync(txn, name, (existing?.Underlay ?? []).Except(underlay), cancellationToken).ConfigureAwait(false);
             var now = Now;
             var record = new NveRecord(name, underlay.ToList(), ilaLocator, external, existing?.Registered ?? now, external ? null : now + lease);
             return (txn.Put(key, RecordJson.Encode(record)), record);
         }, cancellationToken);
+    }
+
+    // Removes the index entries of endpoints the NVE gives up (those that name it).
+    private async Task ReleaseUnderlayAsync(StoreTransaction txn, string name, IEnumerable<UnderlayEndpoint> endpoints, CancellationToken cancellationToken)
+    {
+        foreach (var endpoint in endpoints.Where(e => !e.Address.IsUnspecified).Distinct())
+        {
+            string indexKey = Keys.Underlay(endpoint);
+            var owner = await _store.GetAsync(indexKey, cancellationToken).ConfigureAwait(false);
+            if (owner is not null && RecordJson.Decode<string>(owner.Value) == name)
+            {
+                txn.IfUnchanged(indexKey, owner).Delete(indexKey);
+            }
+        }
     }
 
     /// <summary>Renews a registration's lease; returns when it now expires.</summary>
@@ -83,7 +106,7 @@ public sealed partial class Authority
     public Task RemoveNveAsync(string name, CancellationToken cancellationToken = default) =>
         TransactAsync<bool>($"remove NVE {name}", async () =>
         {
-            var (_, entry) = await RequireNveAsync(name, cancellationToken).ConfigureAwait(false);
+            var (nve, entry) = await RequireNveAsync(name, cancellationToken).ConfigureAwait(false);
             var bindings = await _store.ListAsync(Keys.Bindings, cancellationToken).ConfigureAwait(false);
             var placed = bindings.Entries.Select(e => RecordJson.Decode<Binding>(e.Value)).Where(b => b.At(name) is not null).ToList();
             if (placed.Count > 0)
@@ -91,6 +114,8 @@ public sealed partial class Authority
                 Refuse(NvaError.FailedPrecondition, $"NVE '{name}' still hosts {placed.Count} binding(s) (first: {placed[0].Name}); move or detach them first.");
             }
             var key = Keys.Nve(name);
-            return (new StoreTransaction().IfUnchanged(key, entry).Delete(key), true);
+            var txn = new StoreTransaction().IfUnchanged(key, entry).Delete(key);
+            await ReleaseUnderlayAsync(txn, name, nve.Underlay, cancellationToken).ConfigureAwait(false);
+            return (txn, true);
         }, cancellationToken);
 }

@@ -44,6 +44,7 @@ public static class ProtoMapping
             Mode = n.Mode == NetworkMode.L3 ? P.NetworkMode.L3 : P.NetworkMode.L2,
             CacheLifetimeMs = (uint)n.CacheLifetime.TotalMilliseconds,
             IlaSirPrefix = FormatPrefix64(n.IlaSirPrefix),
+            Deleting = n.Deleting,
         };
         m.Subnets.AddRange(n.Subnets.Select(s => s.ToString()));
         m.Gateways.AddRange(n.Gateways.Select(g => new P.Gateway { Ip = g.Ip.ToString(), Mac = g.Mac.ToString() }));
@@ -58,7 +59,8 @@ public static class ProtoMapping
         m.Subnets.Select(s => Authority.ParsePrefix(s)).ToList(),
         m.Gateways.Select(g => new Gateway(Authority.ParseIp(g.Ip, "gateway ip"), Authority.ParseMac(g.Mac, "gateway mac"))).ToList(),
         TimeSpan.FromMilliseconds(m.CacheLifetimeMs),
-        ParsePrefix64(m.IlaSirPrefix, "ILA SIR prefix"));
+        ParsePrefix64(m.IlaSirPrefix, "ILA SIR prefix"),
+        m.Deleting);
 
     /// <summary>Record to message.</summary>
     public static P.Nve ToProto(NveRecord n, DateTimeOffset now)

@@ -55,50 +55,73 @@ public sealed partial class NvaServer : IAsyncDisposable
         throw new ArgumentException($"'{listen}' is not HOST:PORT; write 127.0.0.1:{NvaServerOptions.DefaultPort}, [::1]:{NvaServerOptions.DefaultPort} or 0.0.0.0:{NvaServerOptions.DefaultPort}.", nameof(listen));
     }
 
-    /// <summary>Starts an NVA over <paramref name="store"/>; the server owns the store from here.</summary>
+    /// <summary>
+    /// Starts an NVA over <paramref name="store"/>; the server owns the store from here, and
+    /// disposes it when it cannot start (a malformed or taken listen address, for instance).
+    /// </summary>
+    /// <exception cref="ArgumentException"><see cref="NvaServerOptions.Listen"/> is not HOST:PORT.</exception>
+    /// <exception cref="IOException">The NVA cannot listen there (the port is taken, say).</exception>
     public static async Task<NvaServer> StartAsync(IDirectoryStore store, NvaServerOptions options, TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        var endpoint = ParseListen(options.Listen);
-        loggerFactory ??= NullLoggerFactory.Instance;
-        var authority = new Authority(store, options.Settings, timeProvider, loggerFactory);
-        var hub = new WatchHub(authority, options.WatchHistory, options.WatcherBuffer, loggerFactory);
-        await hub.StartAsync(cancellationToken).ConfigureAwait(false);
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        builder.Services.AddSingleton(authority);
-        builder.Services.AddSingleton(hub);
-        builder.Services.AddGrpc(o =>
-        {
-            o.Interceptors.Add<ErrorInterceptor>();
-            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
-            o.EnableDetailedErrors = false;
-        });
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2);
-            k.AddServerHeader = false;
-        });
-        var app = builder.Build();
-        app.MapGrpcService<DirectoryService>();
+        WatchHub? hub = null;
+        WebApplication? app = null;
         try
         {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var endpoint = ParseListen(options.Listen);
+            loggerFactory ??= NullLoggerFactory.Instance;
+            var authority = new Authority(store, options.Settings, timeProvider, loggerFactory);
+            hub = new WatchHub(authority, options.WatchHistory, options.WatcherBuffer, loggerFactory);
+            await hub.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton(loggerFactory);
+            builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+            builder.Services.AddSingleton(authority);
+            builder.Services.AddSingleton(hub);
+            builder.Services.AddGrpc(o =>
+            {
+                o.Interceptors.Add<ErrorInterceptor>();
+                o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+                o.EnableDetailedErrors = false;
+            });
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2);
+                k.AddServerHeader = false;
+            });
+            app = builder.Build();
+            app.MapGrpcService<DirectoryService>();
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                throw new IOException($"The NVA cannot listen on {options.Listen}: {ex.Message}", ex);
+            }
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+            var logger = loggerFactory.CreateLogger<NvaServer>();
+            LogStarted(logger, uri, store.Description);
+            return new NvaServer(app, authority, hub, uri, options.SweepInterval, logger);
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        catch
         {
-            await app.DisposeAsync().ConfigureAwait(false);
-            await hub.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"The NVA cannot listen on {options.Listen}: {ex.Message}", ex);
+            // The caller handed the store over: a server that does not start closes it, so an
+            // SQLite file's writer lock is not held by nobody until the process ends.
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+            if (hub is not null)
+            {
+                await hub.DisposeAsync().ConfigureAwait(false);
+            }
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
-        var logger = loggerFactory.CreateLogger<NvaServer>();
-        LogStarted(logger, uri, store.Description);
-        return new NvaServer(app, authority, hub, uri, options.SweepInterval, logger);
     }
 
     private async Task SweepAsync(TimeSpan interval, CancellationToken cancellationToken)

@@ -10,6 +10,10 @@ namespace Nvo3.Nva;
 /// <param name="Gateways">Layer 3: the anycast gateways, one per subnet.</param>
 /// <param name="CacheLifetime">How long an NVE in pull mode may use a look-up answer.</param>
 /// <param name="IlaSirPrefix">Layer 3 with ILA: the SIR prefix (high 64 bits) of the network's IPv6 addresses.</param>
+/// <param name="Deleting">
+/// Set by <c>vn delete</c> before it removes the bindings: the network takes no new binding. It
+/// stays set if the NVA stops half-way; running the delete again finishes it.
+/// </param>
 public sealed record VirtualNetwork(
     uint Vni,
     string Name,
@@ -17,7 +21,8 @@ public sealed record VirtualNetwork(
     IReadOnlyList<IpPrefix> Subnets,
     IReadOnlyList<Gateway> Gateways,
     TimeSpan CacheLifetime,
-    ulong? IlaSirPrefix = null)
+    ulong? IlaSirPrefix = null,
+    bool Deleting = false)
 {
     /// <summary>True when <paramref name="ip"/> lies in one of the subnets.</summary>
     public bool Contains(IpAddr ip) => Subnets.Any(s => s.Contains(ip));

@@ -13,6 +13,7 @@ internal static class Keys
     public const string Bindings = "binding/";
     public const string IpIndex = "ip/";
     public const string NameIndex = "name/";
+    public const string UnderlayIndex = "underlay/";
     public const string Migrations = "migration/";
     public const string Redirects = "redirect/";
 
@@ -27,6 +28,8 @@ internal static class Keys
     public static string Ip(uint vni, IpAddr ip) => IpIndex + Vni(vni) + "/" + ip.ToString();
 
     public static string Name(string name) => NameIndex + name;
+
+    public static string Underlay(UnderlayEndpoint endpoint) => UnderlayIndex + endpoint.ToString();
 
     public static string Migration(string id) => Migrations + id;
 

@@ -216,6 +216,23 @@ public class MobilityRulesTests
     }
 
     [Fact]
+    public async Task Activate_FlappingDuplicateUnderWarn_KeepsOnlyTheNewestNMoveTimes()
+    {
+        var f = await DirectoryFixture.CreateAsync(new NvaSettings { DuplicateMoves = 5, DuplicateWindow = TimeSpan.FromSeconds(180) });
+        for (int i = 0; i < 40; i++)
+        {
+            f.Time.Advance(TimeSpan.FromSeconds(1));
+            await f.ClaimAsync(i % 2 == 0 ? "b" : "c", (await f.BindingAsync())!.Sequence + 1);
+        }
+        var binding = (await f.BindingAsync())!;
+
+        Assert.True(binding.Duplicate);
+        Assert.Equal(5, binding.UnplannedMoves.Count);
+        Assert.Equal(f.Time.GetUtcNow(), binding.UnplannedMoves[^1]);
+        Assert.Equal(f.Time.GetUtcNow() - TimeSpan.FromSeconds(4), binding.UnplannedMoves[0]);
+    }
+
+    [Fact]
     public async Task Activate_MovesSpreadBeyondTheWindow_AreNotDuplicates()
     {
         var f = await DirectoryFixture.CreateAsync(new NvaSettings { DuplicateMoves = 3, DuplicateWindow = TimeSpan.FromSeconds(60) });
