@@ -12,6 +12,7 @@ internal static class Commands
         yield return VnCommand.Create();
         yield return NveCommand.Create();
         yield return VmCommand.Create();
+        yield return MigrateCommand.Create();
         yield return BenchCommand.Create();
     }
 }

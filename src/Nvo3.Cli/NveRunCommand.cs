@@ -1,10 +1,14 @@
 using System.CommandLine;
+using System.Net;
+using Nvo3.Lab;
+using Nvo3.Migration;
 using Nvo3.Nva;
+using Nvo3.Nva.Hosting;
 using Nvo3.Nve;
 
 namespace Nvo3.Cli;
 
-/// <summary><c>nvo3 nve run</c>: an NVE as a process.</summary>
+/// <summary><c>nvo3 nve run</c>: an NVE as a process, with its agent and the emulated VMs it hosts.</summary>
 internal static partial class NveCommand
 {
     static partial void AddRun(Command command)
@@ -20,15 +24,31 @@ internal static partial class NveCommand
             DefaultValueFactory = _ => ActivationStrategy.Any,
         };
         var noInflight = new Option<bool>("--no-inflight-forwarding") { Description = "Do not forward packets in flight for VMs that left." };
+        var agentListen = new Option<string?>("--agent-listen")
+        {
+            Description = $"Serve the agent (migrations; ports) on HOST:PORT, e.g. 127.0.0.1:{AgentServer.DefaultPort}, and publish it in the NVA so that nvo3 migrate finds it.",
+        };
+        var vms = new Option<string[]>("--vm")
+        {
+            Description = "Host an emulated VM here: NAME=VNI/MAC/IP[/IP] (repeat for more); it is bound in the NVA, gets memory and a disk, and can be moved with nvo3 migrate.",
+        };
+        var vmMemory = new Option<int>("--vm-memory-mib") { Description = "Each emulated VM's memory.", DefaultValueFactory = _ => 64 };
+        var vmDisk = new Option<int>("--vm-disk-mib") { Description = "Each emulated VM's disk.", DefaultValueFactory = _ => 16 };
+        var vmDirty = new Option<double>("--vm-dirty-mbps") { Description = "How fast each emulated VM dirties its memory, MB/s (its disk at a tenth of that).", DefaultValueFactory = _ => 10 };
         var stats = new Option<int>("--stats-seconds") { Description = "Print the counters every N seconds (0: only at exit).", DefaultValueFactory = _ => 0 };
         var logLevel = Cli.LogLevelOption();
 
-        var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic. Stops on Ctrl+C or SIGTERM.")
+        var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, mode, activation, noInflight, stats, logLevel,
+            nva, name, underlay, mode, activation, noInflight, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
+            var hosted = (p.GetValue(vms) ?? []).Select(ParseVm).ToList();
+            if (hosted.Count > 0 && p.GetValue(agentListen) is null)
+            {
+                throw new ArgumentException("--vm needs --agent-listen: the VMs move through the agent.");
+            }
             using var logging = Cli.Logging(p.GetValue(logLevel));
             using var client = Cli.Connect(p.GetValue(nva)!);
             var options = new EdgeOptions
@@ -40,24 +60,66 @@ internal static partial class NveCommand
                 InflightForwarding = !p.GetValue(noInflight),
             };
             await using var edge = await Edge.StartAsync(options, client, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
-            Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({p.GetValue(mode)} mode), NVA {client.Address}; Ctrl+C stops.");
-            int every = p.GetValue(stats);
+            EmulatedHost? host = null;
+            AgentServer? agent = null;
             try
             {
-                while (true)
+                if (p.GetValue(agentListen) is { } listen)
                 {
-                    await Task.Delay(every > 0 ? TimeSpan.FromSeconds(every) : Timeout.InfiniteTimeSpan, ct).ConfigureAwait(false);
+                    host = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false);
+                    agent = await AgentServer.StartAsync(NvaServer.ParseListen(listen), host, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
+                    await edge.PublishAgentAsync(agent.Address, ct).ConfigureAwait(false);
+                    var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
+                    var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };
+                    foreach (var (vmName, vni, mac, ips) in hosted)
+                    {
+                        await host.StartVmAsync(vmName, vni, mac, ips, shape, dirtying, ct).ConfigureAwait(false);
+                        Console.WriteLine($"nvo3 nve: {edge.Name} runs VM {vmName} ({mac}, {string.Join(", ", ips)}, VNI {vni})");
+                    }
+                }
+                Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({p.GetValue(mode)} mode), NVA {client.Address}"
+                    + (agent is null ? "" : $", agent {agent.Address} (migrations on {host!.Agent.Endpoint})") + "; Ctrl+C stops.");
+                int every = p.GetValue(stats);
+                try
+                {
+                    while (true)
+                    {
+                        await Task.Delay(every > 0 ? TimeSpan.FromSeconds(every) : Timeout.InfiniteTimeSpan, ct).ConfigureAwait(false);
+                        PrintCounters(edge);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
                     PrintCounters(edge);
+                    Console.WriteLine("nvo3 nve: stopping.");
                 }
             }
-            catch (OperationCanceledException)
+            finally
             {
-                PrintCounters(edge);
-                Console.WriteLine("nvo3 nve: stopping.");
+                if (agent is not null)
+                {
+                    await agent.DisposeAsync().ConfigureAwait(false);
+                }
+                if (host is not null)
+                {
+                    await host.DisposeAsync().ConfigureAwait(false);
+                }
             }
             return Cli.Ok;
         });
         command.Subcommands.Add(run);
+    }
+
+    // NAME=VNI/MAC/IP[/IP]
+    private static (string Name, uint Vni, Packets.MacAddress Mac, List<Packets.IpAddr> Ips) ParseVm(string text)
+    {
+        int eq = text.IndexOf('=');
+        var parts = eq > 0 ? text[(eq + 1)..].Split('/') : [];
+        if (eq <= 0 || parts.Length < 3 || !uint.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out uint vni))
+        {
+            throw new ArgumentException($"--vm '{text}': write NAME=VNI/MAC/IP[/IP], like vm1=100/02:00:00:00:00:01/10.0.0.11/fd00:100::11.");
+        }
+        return (text[..eq], vni, Authority.ParseMac(parts[1], "--vm MAC"), parts.Skip(2).Select(ip => Authority.ParseIp(ip, "--vm IP")).ToList());
     }
 
     private static void PrintCounters(Edge edge)

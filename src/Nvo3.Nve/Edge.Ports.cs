@@ -43,9 +43,13 @@ public sealed partial class Edge
     }
 
     /// <summary>Detaches a port (its workload left or stopped) and closes it; held frames are dropped.</summary>
-    public bool DetachPort(uint vni, MacAddress mac)
+    public bool DetachPort(uint vni, MacAddress mac) =>
+        _portsByKey.TryGetValue((vni, mac), out var local) && DetachPort(local);
+
+    /// <summary>Detaches this very port, if it is still attached (not one attached since for the same binding).</summary>
+    public bool DetachPort(LocalPort local)
     {
-        if (!_portsByKey.TryRemove((vni, mac), out var local))
+        if (!_portsByKey.TryRemove(new KeyValuePair<(uint, MacAddress), LocalPort>((local.Vni, local.Mac), local)))
         {
             return false;
         }

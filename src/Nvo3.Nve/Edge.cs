@@ -66,6 +66,16 @@ public sealed partial class Edge : IAsyncDisposable
     /// <summary>The underlay, for captures (<see cref="UdpUnderlay.Tap"/>).</summary>
     public UdpUnderlay Underlay => _underlay;
 
+    /// <summary>Where the agent beside it listens, as published in the directory.</summary>
+    public Uri? Agent { get; private set; }
+
+    /// <summary>Publishes in the directory where the agent beside this NVE listens (ports, migrations).</summary>
+    public async Task PublishAgentAsync(Uri agent, CancellationToken cancellationToken = default)
+    {
+        Agent = agent;
+        await _nva.RegisterNveAsync(Name, [Options.Underlay], Options.IlaLocator, Options.Lease, agent, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>True while its directory watch is connected.</summary>
     public bool ConnectedToNva => _view.Connected;
 
@@ -78,10 +88,10 @@ public sealed partial class Edge : IAsyncDisposable
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var underlay = new UdpUnderlay(options.Underlay, options.SendSockets, options.SendFromReceivePort);
-        var edge = new Edge(options, nva, underlay, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance);
+        var edge = new Edge(options, nva, underlay, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance) { Agent = options.Agent };
         try
         {
-            await nva.RegisterNveAsync(options.Name, [options.Underlay], options.IlaLocator, options.Lease, cancellationToken).ConfigureAwait(false);
+            await nva.RegisterNveAsync(options.Name, [options.Underlay], options.IlaLocator, options.Lease, options.Agent, cancellationToken).ConfigureAwait(false);
             await edge._view.LoadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -143,7 +153,7 @@ public sealed partial class Edge : IAsyncDisposable
                 catch (NvaException ex) when (ex.Error == NvaError.NotFound)
                 {
                     // The NVA forgot us (a memory store restarted): register again.
-                    await _nva.RegisterNveAsync(Name, [Options.Underlay], Options.IlaLocator, Options.Lease, cancellationToken).ConfigureAwait(false);
+                    await _nva.RegisterNveAsync(Name, [Options.Underlay], Options.IlaLocator, Options.Lease, Agent, cancellationToken).ConfigureAwait(false);
                 }
                 catch (NvaException ex) when (!cancellationToken.IsCancellationRequested)
                 {

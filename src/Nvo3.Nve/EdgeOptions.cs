@@ -41,6 +41,9 @@ public sealed record EdgeOptions
     /// <summary>How long a redirect started by a local pause lasts if the NVA never times it. Default 60 s.</summary>
     public TimeSpan LocalRedirectHold { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Where the agent beside it listens, if known at start (else <see cref="Edge.PublishAgentAsync"/>).</summary>
+    public Uri? Agent { get; init; }
+
     /// <summary>Its ILA locator (Layer 3 with ILA).</summary>
     public ulong? IlaLocator { get; init; }
 

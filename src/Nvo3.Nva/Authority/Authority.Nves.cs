@@ -11,13 +11,23 @@ public sealed partial class Authority
     /// endpoint another NVE uses.
     /// </summary>
     public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, CancellationToken cancellationToken = default) =>
-        PutNveAsync(name, underlay, ilaLocator, external: false, lease <= TimeSpan.Zero ? Settings.DefaultLease : lease, cancellationToken);
+        RegisterNveAsync(name, underlay, ilaLocator, lease, agent: null, cancellationToken);
+
+    /// <summary>Registers an NVE that runs an agent (ports, migrations) at <paramref name="agent"/> (http://HOST:PORT).</summary>
+    public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, string? agent, CancellationToken cancellationToken = default)
+    {
+        if (agent is not null && (!Uri.TryCreate(agent, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            Refuse(NvaError.InvalidArgument, $"The agent address '{agent}' is not http://HOST:PORT.");
+        }
+        return PutNveAsync(name, underlay, ilaLocator, external: false, lease <= TimeSpan.Zero ? Settings.DefaultLease : lease, cancellationToken, agent);
+    }
 
     /// <summary>Adds an NVE that does not register itself (a kernel VXLAN device): no lease, always alive.</summary>
     public Task<NveRecord> AddNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, CancellationToken cancellationToken = default) =>
-        PutNveAsync(name, underlay, ilaLocator, external: true, TimeSpan.Zero, cancellationToken);
+        PutNveAsync(name, underlay, ilaLocator, external: true, TimeSpan.Zero, cancellationToken, agent: null);
 
-    private Task<NveRecord> PutNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, bool external, TimeSpan lease, CancellationToken cancellationToken)
+    private Task<NveRecord> PutNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, bool external, TimeSpan lease, CancellationToken cancellationToken, string? agent)
     {
         RequireName(name, "NVE name");
         RequireListLength(underlay, "underlay endpoints");
@@ -58,7 +68,7 @@ public sealed partial class Authority
             }
             await ReleaseUnderlayAsync(txn, name, (existing?.Underlay ?? []).Except(underlay), cancellationToken).ConfigureAwait(false);
             var now = Now;
-            var record = new NveRecord(name, underlay.ToList(), ilaLocator, external, existing?.Registered ?? now, external ? null : now + lease);
+            var record = new NveRecord(name, underlay.ToList(), ilaLocator, external, existing?.Registered ?? now, external ? null : now + lease, agent);
             return (txn.Put(key, RecordJson.Encode(record)), record);
         }, cancellationToken);
     }

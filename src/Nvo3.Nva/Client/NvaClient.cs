@@ -53,9 +53,13 @@ public sealed class NvaClient : IDisposable
 
     /// <summary>Registers an NVE with a lease.</summary>
     public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        RegisterNveAsync(name, underlay, ilaLocator, lease, agent: null, cancellationToken);
+
+    /// <summary>Registers an NVE with a lease, naming the agent that runs beside it.</summary>
+    public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, Uri? agent, CancellationToken cancellationToken = default) =>
         CallAsync(async () =>
         {
-            var request = new P.RegisterNveRequest { Name = name, IlaLocator = FormatPrefix64(ilaLocator), LeaseSeconds = (uint)lease.TotalSeconds };
+            var request = new P.RegisterNveRequest { Name = name, IlaLocator = FormatPrefix64(ilaLocator), LeaseSeconds = (uint)lease.TotalSeconds, Agent = agent?.ToString() ?? "" };
             request.Underlay.AddRange(underlay.Select(ToProto));
             return FromProto((await _client.RegisterNveAsync(request, cancellationToken: cancellationToken)).Nve);
         });

@@ -22,7 +22,7 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
     {
         var lease = TimeSpan.FromSeconds(request.LeaseSeconds);
         var nve = await authority.RegisterNveAsync(request.Name, request.Underlay.Select(FromProto).ToList(),
-            ParsePrefix64(request.IlaLocator, "ILA locator"), lease, context.CancellationToken).ConfigureAwait(false);
+            ParsePrefix64(request.IlaLocator, "ILA locator"), lease, string.IsNullOrEmpty(request.Agent) ? null : request.Agent, context.CancellationToken).ConfigureAwait(false);
         return new P.RegisterNveResponse
         {
             Nve = ToProto(nve, Now),

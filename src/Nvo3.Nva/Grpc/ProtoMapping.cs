@@ -73,6 +73,7 @@ public static class ProtoMapping
             LeaseExpiresUnixMs = ToUnixMs(n.LeaseExpires),
             Alive = n.IsAlive(now),
             RegisteredUnixMs = ToUnixMs(n.Registered),
+            Agent = n.Agent ?? "",
         };
         m.Underlay.AddRange(n.Underlay.Select(ToProto));
         return m;
@@ -85,7 +86,8 @@ public static class ProtoMapping
         ParsePrefix64(m.IlaLocator, "ILA locator"),
         m.External,
         FromUnixMs(m.RegisteredUnixMs) ?? DateTimeOffset.UnixEpoch,
-        FromUnixMs(m.LeaseExpiresUnixMs));
+        FromUnixMs(m.LeaseExpiresUnixMs),
+        string.IsNullOrEmpty(m.Agent) ? null : m.Agent);
 
     /// <summary>Record to message.</summary>
     public static P.UnderlayEndpoint ToProto(UnderlayEndpoint e) => new() { Address = e.Address.ToString(), Port = e.Port };

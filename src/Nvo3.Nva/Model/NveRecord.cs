@@ -7,13 +7,15 @@ namespace Nvo3.Nva;
 /// <param name="External">Added by an operator rather than registered (a kernel VTEP): no lease.</param>
 /// <param name="Registered">When it registered or was added.</param>
 /// <param name="LeaseExpires">When its registration lapses unless kept alive; null for external NVEs.</param>
+/// <param name="Agent">Where the agent beside it (ports, migrations) listens, http://HOST:PORT; null when none.</param>
 public sealed record NveRecord(
     string Name,
     IReadOnlyList<UnderlayEndpoint> Underlay,
     ulong? IlaLocator,
     bool External,
     DateTimeOffset Registered,
-    DateTimeOffset? LeaseExpires)
+    DateTimeOffset? LeaseExpires,
+    string? Agent = null)
 {
     /// <summary>The endpoint others tunnel to.</summary>
     public UnderlayEndpoint Primary => Underlay[0];
