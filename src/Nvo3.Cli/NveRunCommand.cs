@@ -1,6 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using Nvo3.Nva;
+using Nvo3.Nva.Hosting;
 using Nvo3.Nve;
+using Nvo3.Nve.Agent;
+using Nvo3.Packets;
 
 namespace Nvo3.Cli;
 
@@ -21,11 +25,20 @@ internal static partial class NveCommand
         };
         var noInflight = new Option<bool>("--no-inflight-forwarding") { Description = "Do not forward packets in flight for VMs that left." };
         var stats = new Option<int>("--stats-seconds") { Description = "Print the counters every N seconds (0: only at exit).", DefaultValueFactory = _ => 0 };
+        var taps = new Option<string[]>("--tap")
+        {
+            Description = "Attach a TAP device for a binding at start: NAME=VNI/MAC (repeat for more; Linux, root).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var agentListen = new Option<string?>("--agent-listen")
+        {
+            Description = $"Serve the port agent (attach, detach, pause, resume TAP ports at run time) on HOST:PORT, e.g. 127.0.0.1:{PortAgentServer.DefaultPort}.",
+        };
         var logLevel = Cli.LogLevelOption();
 
         var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, mode, activation, noInflight, stats, logLevel,
+            nva, name, underlay, mode, activation, noInflight, taps, agentListen, stats, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
@@ -39,8 +52,18 @@ internal static partial class NveCommand
                 Activation = p.GetValue(activation),
                 InflightForwarding = !p.GetValue(noInflight),
             };
+            var tapSpecs = (p.GetValue(taps) ?? []).Select(ParseTap).ToList();
+            var agentEndpoint = p.GetValue(agentListen) is { } listen ? NvaServer.ParseListen(listen) : null;
             await using var edge = await Edge.StartAsync(options, client, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
-            Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({p.GetValue(mode)} mode), NVA {client.Address}; Ctrl+C stops.");
+            foreach (var (tapName, vni, mac) in tapSpecs)
+            {
+                var port = edge.AttachPort(TapPort.Create(tapName, mac), vni, mac);
+                Console.WriteLine($"nvo3 nve: TAP {port.Port.Name} attached for {mac} in VNI {vni} ({port.State})");
+            }
+            await using var agent = agentEndpoint is null ? null
+                : await PortAgentServer.StartAsync(edge, agentEndpoint, logging, ct).ConfigureAwait(false);
+            Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({p.GetValue(mode)} mode), NVA {client.Address}"
+                + (agent is null ? "" : $", port agent {agent.Address}") + "; Ctrl+C stops.");
             int every = p.GetValue(stats);
             try
             {
@@ -58,6 +81,21 @@ internal static partial class NveCommand
             return Cli.Ok;
         });
         command.Subcommands.Add(run);
+    }
+
+    /// <summary>Parses NAME=VNI/MAC; throws <see cref="ArgumentException"/> saying what to write.</summary>
+    internal static (string Name, uint Vni, MacAddress Mac) ParseTap(string text)
+    {
+        int equals = text.IndexOf('=', StringComparison.Ordinal);
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (equals > 0 && slash > equals
+            && uint.TryParse(text.AsSpan(equals + 1, slash - equals - 1), NumberStyles.None, CultureInfo.InvariantCulture, out uint vni)
+            && vni is > 0 and <= 0xFF_FFFF
+            && MacAddress.TryParse(text[(slash + 1)..], out var mac))
+        {
+            return (text[..equals], vni, mac);
+        }
+        throw new ArgumentException($"--tap '{text}' is not NAME=VNI/MAC; write vm1=100/02:00:00:00:00:01.");
     }
 
     private static void PrintCounters(Edge edge)
