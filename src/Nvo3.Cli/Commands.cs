@@ -11,6 +11,7 @@ internal static class Commands
         yield return NvaCommand.Create();
         yield return VnCommand.Create();
         yield return NveCommand.Create();
+        yield return LabCommand.Create();
         yield return VmCommand.Create();
         yield return new Command("bench", "Measure Nvo3: the data plane, the NVA, migrations.") { BenchDataplaneCommand.Create() };
     }
