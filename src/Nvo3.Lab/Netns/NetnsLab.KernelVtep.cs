@@ -1,4 +1,5 @@
 using Nvo3.Nva;
+using Nvo3.Nve.Linux;
 using Nvo3.Packets;
 
 namespace Nvo3.Lab.Netns;
@@ -26,6 +27,11 @@ public sealed partial class NetnsLab
         var vm = AddVmNamespace($"k{KernelVmNumber}", KernelVmNumber, KernelVtepName);
         HostCommand.Ip("-n", host.Netns, "link", "add", "vm0", "type", "veth", "peer", "name", "eth0", "netns", vm.Netns);
         HostCommand.IpBatch(host.Netns, ["link set vm0 master br0", "link set vm0 up"]);
+        // A veth hands TCP over with the checksum left to the "hardware" (CHECKSUM_PARTIAL); the
+        // kernel's vxlan carries it so, and an NVE that reads the inner frame as bytes would write
+        // it to a TAP with a wrong checksum. A real NIC finishes the checksum; here the VM's
+        // kernel must.
+        NetworkNamespace.Run(vm.Netns, () => Ethtool.SetTxChecksum("eth0", on: false));
         HostCommand.IpBatch(vm.Netns,
         [
             $"link set eth0 address {vm.Mac}",

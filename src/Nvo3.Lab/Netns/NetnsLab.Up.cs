@@ -198,7 +198,7 @@ public sealed partial class NetnsLab
         if (!LabProcess.IsRunning(process.Pid, "nvo3"))
         {
             string tail = File.Exists(process.Log) ? string.Join('\n', File.ReadLines(process.Log).TakeLast(5)) : "(no log)";
-            throw new IOException($"{process.Name} (pid {process.Pid}) exited; its log {process.Log} ends:\n{tail}");
+            throw new LabProcessExitedException($"{process.Name} (pid {process.Pid}) exited; its log {process.Log} ends:\n{tail}");
         }
     }
 

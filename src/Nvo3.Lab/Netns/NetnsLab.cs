@@ -108,7 +108,7 @@ public sealed partial class NetnsLab : IDisposable
                     return;
                 }
             }
-            catch (Exception ex) when (ex is NvaException or PortAgentException or IOException)
+            catch (Exception ex) when (ex is NvaException or PortAgentException or IOException && ex is not LabProcessExitedException)
             {
                 last = ex;
             }
