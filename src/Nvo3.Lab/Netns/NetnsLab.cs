@@ -60,7 +60,10 @@ public sealed partial class NetnsLab : IDisposable
         return new NetnsLab(state, nvo3 ?? LabProcess.Self(), loggerFactory ?? NullLoggerFactory.Instance);
     }
 
-    /// <summary>The third byte of the underlay subnet for <paramref name="prefix"/> (stable, 1–250).</summary>
+    /// <summary>
+    /// The third byte of the underlay subnet for <paramref name="prefix"/>: a hash of the prefix,
+    /// moved on past any 198.18.X.0/24 already in use here (another lab), so two labs never share one.
+    /// </summary>
     public static int UnderlayNetFor(string prefix)
     {
         uint hash = 2166136261;
@@ -68,7 +71,16 @@ public sealed partial class NetnsLab : IDisposable
         {
             hash = (hash ^ c) * 16777619;
         }
-        return (int)(hash % 250) + 1;
+        string addresses = HostCommand.TryRun("ip", "-o", "-4", "addr", "show").Stdout;
+        for (int i = 0; i < 250; i++)
+        {
+            int net = (int)((hash + (uint)i) % 250) + 1;
+            if (!addresses.Contains($" 198.18.{net}.", StringComparison.Ordinal))
+            {
+                return net;
+            }
+        }
+        throw new IOException("Every 198.18.X.0/24 is in use here; take some labs down first.");
     }
 
     /// <summary>Underlay address .<paramref name="host"/> of the lab.</summary>

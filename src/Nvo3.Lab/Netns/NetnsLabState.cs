@@ -44,6 +44,9 @@ public sealed class NetnsLabState
     /// <summary>The VMs.</summary>
     public List<LabVm> Vms { get; init; } = [];
 
+    /// <summary>The tasks (moved with their TCP connections, TCP_REPAIR).</summary>
+    public List<LabVm> Tasks { get; init; } = [];
+
     /// <summary>Every namespace made, in order.</summary>
     public List<string> Namespaces { get; init; } = [];
 
@@ -121,4 +124,5 @@ public sealed record LabVm(string Name, string Netns, string Host, string Mac, s
 {
     /// <summary>The server it is on now, as the last migrate left it.</summary>
     public string? CurrentHost { get; set; }
+
 }

@@ -77,6 +77,19 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initial, int flags);
 
+    [LibraryImport(Library, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint IfNameToIndex(string name);
+
+    [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Library, EntryPoint = "sendto", SetLastError = true)]
+    public static partial nint SendTo(int fd, byte* buffer, nint length, int flags, void* address, int addressLength);
+
+    public const int AfPacket = 17;
+    public const int SockRaw = 3;
+    public const int SockCloExec = 0x80000;
+
     [LibraryImport(Library, EntryPoint = "setns", SetLastError = true)]
     public static partial int SetNs(int fd, int type);
 
