@@ -13,6 +13,6 @@ internal static class Commands
         yield return NveCommand.Create();
         yield return LabCommand.Create();
         yield return VmCommand.Create();
-        yield return new Command("bench", "Measure Nvo3: the data plane, the NVA, migrations.") { BenchDataplaneCommand.Create() };
+        yield return new Command("bench", "Measure Nvo3: the data plane, the NVA, migrations.") { BenchDataplaneCommand.Create(), BenchNetnsCommand.Create() };
     }
 }
