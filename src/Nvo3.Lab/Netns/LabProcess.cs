@@ -69,8 +69,8 @@ public static class LabProcess
             return false;
         }
         HostCommand.TryRun("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture));
-        var deadline = DateTime.UtcNow + grace;
-        while (DateTime.UtcNow < deadline)
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < grace)
         {
             if (!IsRunning(pid, marker))
             {

@@ -83,10 +83,13 @@ public sealed partial class NetnsLab
             try
             {
                 await Nva.AbortMigrationAsync(migration.Id, ex.Message, CancellationToken.None).ConfigureAwait(false);
+                // Given up before the switchover: the VM stays at the source; drop the half-made port.
+                await destinationAgent.DetachAsync(Vni, mac, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (NvaException)
+            catch (Exception cleanup) when (cleanup is NvaException or PortAgentException)
             {
-                // Past the switchover: the destination is authoritative; the error below says what failed.
+                // Past the switchover the destination is authoritative (and keeps its port), or
+                // there was no port yet; the error below says what failed.
             }
             throw;
         }

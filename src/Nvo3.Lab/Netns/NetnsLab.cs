@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -109,9 +110,9 @@ public sealed partial class NetnsLab : IDisposable
     /// <summary>Waits until <paramref name="condition"/> holds or throws <see cref="TimeoutException"/> naming <paramref name="what"/>.</summary>
     internal static async Task WaitAsync(Func<Task<bool>> condition, string what, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        long started = Stopwatch.GetTimestamp();
         Exception? last = null;
-        while (DateTime.UtcNow < deadline)
+        while (Stopwatch.GetElapsedTime(started) < timeout)
         {
             try
             {
