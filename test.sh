@@ -6,9 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use: tshark dissects captures, etcd-server backs the etcd store,
-# iperf3/arping/iproute2 drive the netns lab.
-packages=(tshark etcd-server iperf3 arping iproute2)
-commands=(tshark etcd iperf3 arping ip)
+# iperf3/arping/iproute2/ping drive the netns lab and bench netns.
+packages=(tshark etcd-server iperf3 arping iproute2 iputils-ping)
+commands=(tshark etcd iperf3 arping ip ping)
 missing=()
 for i in "${!packages[@]}"; do
   command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")

@@ -16,5 +16,6 @@ internal static class BenchCommand
         BenchDataplaneCommand.Create(),
         BenchMigrationCommand.Create(),
         BenchL3Command.Create(),
+        BenchNetnsCommand.Create(),
     };
 }

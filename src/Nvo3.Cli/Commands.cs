@@ -11,6 +11,7 @@ internal static class Commands
         yield return NvaCommand.Create();
         yield return VnCommand.Create();
         yield return NveCommand.Create();
+        yield return LabCommand.Create();
         yield return VmCommand.Create();
         yield return MigrateCommand.Create();
         yield return BenchCommand.Create();

@@ -1,14 +1,19 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Nvo3.Lab;
 using Nvo3.Migration;
 using Nvo3.Nva;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nve;
+using Nvo3.Nve.Agent;
+using Nvo3.Packets;
 
 namespace Nvo3.Cli;
 
-/// <summary><c>nvo3 nve run</c>: an NVE as a process, with its agent and the emulated VMs it hosts.</summary>
+/// <summary><c>nvo3 nve run</c>: an NVE as a process, with its TAP ports, its agent and the emulated VMs it hosts.</summary>
 internal static partial class NveCommand
 {
     static partial void AddRun(Command command)
@@ -24,13 +29,19 @@ internal static partial class NveCommand
             DefaultValueFactory = _ => ActivationStrategy.Any,
         };
         var noInflight = new Option<bool>("--no-inflight-forwarding") { Description = "Do not forward packets in flight for VMs that left." };
+        var taps = new Option<string[]>("--tap")
+        {
+            Description = "Attach a TAP device for a binding at start: NAME=VNI/MAC (repeat for more; Linux, root).",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var agentListen = new Option<string?>("--agent-listen")
         {
-            Description = $"Serve the agent (migrations; ports) on HOST:PORT, e.g. 127.0.0.1:{AgentServer.DefaultPort}, and publish it in the NVA so that nvo3 migrate finds it.",
+            Description = $"Serve the agent on HOST:PORT (e.g. 127.0.0.1:{AgentServer.DefaultPort}): the port agent (attach, detach, pause, resume TAP ports at run time) "
+                + "and the migration service (nvo3 migrate), published in the NVA.",
         };
         var vms = new Option<string[]>("--vm")
         {
-            Description = "Host an emulated VM here: NAME=VNI/MAC/IP[/IP] (repeat for more); it is bound in the NVA, gets memory and a disk, and can be moved with nvo3 migrate.",
+            Description = "Host an emulated VM here: NAME=VNI/MAC/IP[/IP] (repeat for more); it is bound in the NVA, gets memory and a disk, and can be moved with nvo3 migrate. Needs --agent-listen.",
         };
         var vmMemory = new Option<int>("--vm-memory-mib") { Description = "Each emulated VM's memory.", DefaultValueFactory = _ => 64 };
         var vmDisk = new Option<int>("--vm-disk-mib") { Description = "Each emulated VM's disk.", DefaultValueFactory = _ => 16 };
@@ -38,14 +49,16 @@ internal static partial class NveCommand
         var stats = new Option<int>("--stats-seconds") { Description = "Print the counters every N seconds (0: only at exit).", DefaultValueFactory = _ => 0 };
         var logLevel = Cli.LogLevelOption();
 
-        var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
+        var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally TAP ports, its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, mode, activation, noInflight, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
+            nva, name, underlay, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
             var hosted = (p.GetValue(vms) ?? []).Select(ParseVm).ToList();
-            if (hosted.Count > 0 && p.GetValue(agentListen) is null)
+            var tapSpecs = (p.GetValue(taps) ?? []).Select(ParseTap).ToList();
+            var agentEndpoint = p.GetValue(agentListen) is { } listen ? NvaServer.ParseListen(listen) : null;
+            if (hosted.Count > 0 && agentEndpoint is null)
             {
                 throw new ArgumentException("--vm needs --agent-listen: the VMs move through the agent.");
             }
@@ -60,14 +73,22 @@ internal static partial class NveCommand
                 InflightForwarding = !p.GetValue(noInflight),
             };
             await using var edge = await Edge.StartAsync(options, client, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var (tapName, vni, mac) in tapSpecs)
+            {
+                var port = edge.AttachPort(TapPort.Create(tapName, mac), vni, mac);
+                Console.WriteLine($"nvo3 nve: TAP {port.Port.Name} attached for {mac} in VNI {vni} ({port.State})");
+            }
             EmulatedHost? host = null;
             AgentServer? agent = null;
             try
             {
-                if (p.GetValue(agentListen) is { } listen)
+                if (agentEndpoint is not null)
                 {
                     host = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false);
-                    agent = await AgentServer.StartAsync(NvaServer.ParseListen(listen), host, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
+                    agent = await AgentServer.StartAsync(agentEndpoint, host,
+                        services => services.AddSingleton(edge),
+                        app => app.MapGrpcService<PortAgentService>(),
+                        logging, ct).ConfigureAwait(false);
                     await edge.PublishAgentAsync(agent.Address, ct).ConfigureAwait(false);
                     var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
                     var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };
@@ -111,15 +132,30 @@ internal static partial class NveCommand
     }
 
     // NAME=VNI/MAC/IP[/IP]
-    private static (string Name, uint Vni, Packets.MacAddress Mac, List<Packets.IpAddr> Ips) ParseVm(string text)
+    private static (string Name, uint Vni, MacAddress Mac, List<IpAddr> Ips) ParseVm(string text)
     {
-        int eq = text.IndexOf('=');
+        int eq = text.IndexOf('=', StringComparison.Ordinal);
         var parts = eq > 0 ? text[(eq + 1)..].Split('/') : [];
-        if (eq <= 0 || parts.Length < 3 || !uint.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out uint vni))
+        if (eq <= 0 || parts.Length < 3 || !uint.TryParse(parts[0], CultureInfo.InvariantCulture, out uint vni))
         {
             throw new ArgumentException($"--vm '{text}': write NAME=VNI/MAC/IP[/IP], like vm1=100/02:00:00:00:00:01/10.0.0.11/fd00:100::11.");
         }
         return (text[..eq], vni, Authority.ParseMac(parts[1], "--vm MAC"), parts.Skip(2).Select(ip => Authority.ParseIp(ip, "--vm IP")).ToList());
+    }
+
+    /// <summary>Parses NAME=VNI/MAC; throws <see cref="ArgumentException"/> saying what to write.</summary>
+    internal static (string Name, uint Vni, MacAddress Mac) ParseTap(string text)
+    {
+        int equals = text.IndexOf('=', StringComparison.Ordinal);
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (equals > 0 && slash > equals
+            && uint.TryParse(text.AsSpan(equals + 1, slash - equals - 1), NumberStyles.None, CultureInfo.InvariantCulture, out uint vni)
+            && vni is > 0 and <= 0xFF_FFFF
+            && MacAddress.TryParse(text[(slash + 1)..], out var mac))
+        {
+            return (text[..equals], vni, mac);
+        }
+        throw new ArgumentException($"--tap '{text}' is not NAME=VNI/MAC; write vm1=100/02:00:00:00:00:01.");
     }
 
     private static void PrintCounters(Edge edge)

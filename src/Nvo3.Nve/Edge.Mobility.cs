@@ -16,6 +16,13 @@ public sealed partial class Edge
     private bool Announced(LocalPort port, MoveTrigger trigger, IpAddr? claimed)
     {
         Counters.AddAnnouncement();
+        if (claimed is { IsV6LinkLocal: true })
+        {
+            // A kernel with ndisc_notify announces its link-local address too. The directory never
+            // lists those (they are the link's, derived from the MAC): the NA announces the MAC
+            // only, like a RARP, and claims no address of the directory's.
+            claimed = null;
+        }
         if (claimed is { } ip && !port.Owns(ip))
         {
             Counters.AddDrop(DropReason.ForeignClaim);

@@ -151,6 +151,29 @@ public class AnnouncementTests
 
         Assert.Equal(MoveTrigger.Garp, port.ActivatedBy);
     }
+
+    [Fact]
+    public async Task LinkLocalUnsolicitedNa_AfterAMove_ActivatesAndIsNoForeignClaim()
+    {
+        // A Linux VM with ndisc_notify announces its link-local address too; the directory never
+        // lists link-local addresses, and the NA claims nothing but the MAC it comes from.
+        await using var f = await LabFixture.StartAsync(nves: 2, configure: o => o with { Activation = ActivationStrategy.Na, AnnounceGrace = TimeSpan.FromSeconds(30) });
+        var vm = await f.VmAsync(1, f.A, Announcement.Garp);
+        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        await move.BeginAsync();
+        var (switched, port) = (move.SwitchOverAsync(), f.B.GetPort(LabFixture.Vni, vm.Mac)!);
+        await LabFixture.WaitAsync(() => f.B.Counters.Announcements >= 1, "the GARP to reach b");
+
+        var na = new byte[128];
+        var linkLocal = IpAddr.FromV6(new UInt128(0xFE80_0000_0000_0000UL, 0x0000_00FF_FE00_0001UL));
+        int n = IcmpV6Writer.WriteUnsolicitedNeighborAdvertisementFrame(na, vm.Mac, linkLocal);
+        Assert.True(((MemoryPort)port.Port).InjectForTest(na.AsSpan(0, n)));
+        await switched;
+
+        Assert.Equal(MoveTrigger.Na, port.ActivatedBy);
+        Assert.Equal(0, f.B.Counters.Dropped(DropReason.ForeignClaim));
+        await LabFixture.WaitAsync(() => f.Lab.Client.ListBindingsAsync(LabFixture.Vni).Result.Single(b => b.Name == "vm1").ActiveNve == "b", "the NVA to confirm the activation");
+    }
 }
 
 public class ReplicationTests

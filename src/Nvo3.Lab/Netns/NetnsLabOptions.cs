@@ -1,0 +1,35 @@
+namespace Nvo3.Lab.Netns;
+
+/// <summary>How <c>nvo3 lab netns up</c> builds a lab, with the defaults it starts from.</summary>
+public sealed record NetnsLabOptions
+{
+    /// <summary>The prefix of every namespace and root interface the lab makes (at most 11 characters). Default n3.</summary>
+    public string Prefix { get; init; } = "n3";
+
+    /// <summary>Servers, each a namespace with an NVE process. Default 2.</summary>
+    public int Hosts { get; init; } = 2;
+
+    /// <summary>VMs, each a namespace whose interface is a TAP of an NVE, placed round-robin on the servers. Default 2.</summary>
+    public int Vms { get; init; } = 2;
+
+    /// <summary>Add a server whose VTEP is the kernel's vxlan device, with one VM behind a bridge. Default off.</summary>
+    public bool WithKernelVtep { get; init; }
+
+    /// <summary>How the NVEs learn remote locations: <c>pull</c> or <c>push</c>. Default pull.</summary>
+    public string UpdateMode { get; init; } = "pull";
+
+    /// <summary>How long NVEs may cache a look-up (pull). Default 1 s.</summary>
+    public TimeSpan CacheLifetime { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where the state file, the NVA's SQLite store and the process logs go. Default /run/nvo3-lab/PREFIX.</summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>How to run nvo3 for the lab's processes (default: this very program).</summary>
+    public IReadOnlyList<string>? Nvo3Command { get; init; }
+
+    /// <summary>The state directory for <paramref name="prefix"/> when none is given.</summary>
+    public static string DefaultStateDirectory(string prefix) => Path.Combine("/run/nvo3-lab", prefix);
+
+    /// <summary>The state directory in force.</summary>
+    public string ResolvedStateDirectory => StateDirectory ?? DefaultStateDirectory(Prefix);
+}

@@ -1,0 +1,98 @@
+using System.Runtime.InteropServices;
+
+namespace Nvo3.Nve.Linux;
+
+/// <summary>
+/// The few Linux system calls .NET does not wrap: TUN/TAP, poll, eventfd, setns and socket
+/// ioctls. Constants are the x86-64 and arm64 values (the generic ABI both share).
+/// </summary>
+internal static unsafe partial class LibC
+{
+    private const string Library = "libc";
+
+    public const int ORdWr = 0x2;
+    public const int ORdOnly = 0x0;
+    public const int ONonBlock = 0x800;
+    public const int OCloExec = 0x80000;
+
+    public const int EIntr = 4;
+    public const int EAgain = 11;
+    public const int EBadFd = 77;
+
+    public const short PollIn = 0x1;
+    public const short PollErr = 0x8;
+    public const short PollHup = 0x10;
+    public const short PollNval = 0x20;
+
+    public const int EfdNonBlock = 0x800;
+    public const int EfdCloExec = 0x80000;
+
+    public const int CloneNewNet = 0x40000000;
+
+    // _IOW('T', 202, int): attach the descriptor to a new (or existing) TUN/TAP interface.
+    public const uint TunSetIff = 0x400454CA;
+    public const short IffTap = 0x0002;
+    public const short IffNoPi = 0x1000;
+    public const uint SiocSIfHwAddr = 0x8924;
+    public const ushort ArpHrdEther = 1;
+
+    // Socket queue sizes (linux/sockios.h): unread input, unacknowledged output, output never sent.
+    public const uint SiocInQ = 0x541B;
+    public const uint SiocOutQ = 0x5411;
+    public const uint SiocOutQNsd = 0x894B;
+
+    /// <summary>struct ifreq: a 16-byte name, then a 24-byte union.</summary>
+    public const int IfReqSize = 40;
+    public const int IfNameSize = 16;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short REvents;
+    }
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(int fd, nuint request, void* argument);
+
+    [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
+    public static partial int Ioctl(SafeHandle fd, nuint request, void* argument);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(SafeHandle fd, byte* buffer, nint count);
+
+    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(SafeHandle fd, byte* buffer, nint count);
+
+    [LibraryImport(Library, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport(Library, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint IfNameToIndex(string name);
+
+    [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Library, EntryPoint = "sendto", SetLastError = true)]
+    public static partial nint SendTo(int fd, byte* buffer, nint length, int flags, void* address, int addressLength);
+
+    public const int AfPacket = 17;
+    public const int SockRaw = 3;
+    public const int SockCloExec = 0x80000;
+
+    [LibraryImport(Library, EntryPoint = "setns", SetLastError = true)]
+    public static partial int SetNs(int fd, int type);
+
+    /// <summary>The message for an errno, as strerror gives it.</summary>
+    public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+}
