@@ -49,6 +49,14 @@ public static class LabProcess
         try
         {
             string cmdline = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+            if (cmdline.Length == 0)
+            {
+                // Mid-exec (setsid → ip netns exec → dotnet) the command line reads empty for a
+                // moment; only a zombie's stays empty. Ask the process state instead.
+                string stat = File.ReadAllText($"/proc/{pid}/stat");
+                int close = stat.LastIndexOf(')');
+                return close > 0 && close + 2 < stat.Length && stat[close + 2] != 'Z';
+            }
             return cmdline.Contains(marker, StringComparison.Ordinal);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

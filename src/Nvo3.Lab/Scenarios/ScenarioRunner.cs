@@ -132,6 +132,14 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         {
             notes.Add($"migration {result.Outcome.ToString().ToLowerInvariant()}: {result.Reason}");
         }
+        if (!result.StateVerified)
+        {
+            notes.Add("the state hashes were not verified equal");
+        }
+        if (convergence < 0)
+        {
+            notes.Add($"the correspondent's NVE still sends to {entry?.Peer?.Name ?? "nobody"}");
+        }
         if (spec.Mode == "cold")
         {
             // A stopped task loses what is sent to it while it moves; after, everything arrives.
@@ -146,6 +154,10 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         else
         {
             passed &= received == sent;
+            if (received != sent && options.InflightForwarding)
+            {
+                notes.Add($"{sent - received} probe(s) lost");
+            }
             if (!options.InflightForwarding)
             {
                 notes.Add($"in-flight forwarding off: {sent - received} probe(s) lost that the redirect would have carried");
