@@ -148,6 +148,15 @@ public sealed partial class Edge
     // The directory says where the binding is; the port follows (RFC 8394 states).
     private void ApplyPlacement(LocalPort local, Binding binding)
     {
+        lock (local.Gate)
+        {
+            // The attach and the watch may both apply; never an older record after a newer one.
+            if (binding.Updated < local.AppliedUpdate)
+            {
+                return;
+            }
+            local.AppliedUpdate = binding.Updated;
+        }
         local.Ips = [.. binding.Ips];
         var here = binding.At(Name);
         if (here?.State == PlacementState.Activated)

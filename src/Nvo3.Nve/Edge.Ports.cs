@@ -33,9 +33,11 @@ public sealed partial class Edge
             throw new InvalidOperationException($"NVE {Name} already has a port for {mac} in VNI {vni}.");
         }
         RebuildPortIndex();
-        if (binding is not null)
+        // Read the binding again now that the port is in the table: a change that arrived between
+        // the first read and the insert found no port to apply to, and later ones will.
+        if (_view.Bindings.GetValueOrDefault((vni, mac)) is { } latest)
         {
-            ApplyPlacement(local, binding);
+            ApplyPlacement(local, latest);
         }
         var token = _stop.Token;
         StartThread($"nve-{Name}-{port.Name}", () => PortLoop(local, token));

@@ -71,6 +71,9 @@ public sealed class LocalPort
 
     private int _claiming;
 
+    /// <summary>When the directory record last applied to this port was written (the NVA's clock).</summary>
+    internal DateTimeOffset AppliedUpdate { get; set; }
+
     internal bool TryStartClaim() => Interlocked.CompareExchange(ref _claiming, 1, 0) == 0;
 
     internal void EndClaim() => Volatile.Write(ref _claiming, 0);
