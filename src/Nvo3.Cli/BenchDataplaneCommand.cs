@@ -10,7 +10,7 @@ internal static class BenchDataplaneCommand
 {
     public static Command Create()
     {
-        var sizes = new Option<int[]>("--sizes") { Description = "Tenant frame sizes in bytes (repeat or comma-separate).", DefaultValueFactory = _ => [64, 1400], AllowMultipleArgumentsPerToken = true };
+        var sizes = Cli.ListOption("--sizes", "Tenant frame sizes in bytes", [64, 1400], Cli.ParseInt);
         var seconds = new Option<double>("--seconds") { Description = "How long each size is measured.", DefaultValueFactory = _ => 3 };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
         var command = new Command("dataplane", "Encapsulate → UDP → decapsulate between two NVEs on loopback: frames per second for each frame size.") { sizes, seconds, json };

@@ -10,7 +10,7 @@ internal static class BenchL3Command
 {
     public static Command Create()
     {
-        var sizes = new Option<int[]>("--sizes") { Description = "Tenant frame sizes in bytes (repeat or comma-separate).", DefaultValueFactory = _ => [64, 512, 1400], AllowMultipleArgumentsPerToken = true };
+        var sizes = Cli.ListOption("--sizes", "Tenant frame sizes in bytes", [64, 512, 1400], Cli.ParseInt);
         var seconds = new Option<double>("--seconds") { Description = "How long each size is measured in each network.", DefaultValueFactory = _ => 2 };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
         var command = new Command("l3", "The same UDP traffic between two NVEs in an L2 network (VXLAN, inner Ethernet) and an L3 one (VXLAN-GPE, no inner Ethernet): bytes per packet on the wire and packets per second, with the ratios L3 / L2.")

@@ -11,7 +11,7 @@ internal static class BenchMigrationCommand
     public static Command Create()
     {
         var memory = new Option<int>("--memory-mib") { Description = "The workload's memory.", DefaultValueFactory = _ => 256 };
-        var rates = new Option<double[]>("--dirty-rates") { Description = "Memory dirty rates to sweep, in MB/s (repeat or comma-separate).", DefaultValueFactory = _ => [0, 10, 50, 100, 200], AllowMultipleArgumentsPerToken = true };
+        var rates = Cli.ListOption("--dirty-rates", "Memory dirty rates to sweep, in MB/s", [0.0, 10, 50, 100, 200], Cli.ParseDouble);
         var bandwidth = new Option<double>("--bandwidth-mbit") { Description = "The link's cap, Mbit/s (QEMU's default max-bandwidth is about 1074 Mbit/s).", DefaultValueFactory = _ => 1000 };
         var limit = new Option<int>("--downtime-limit-ms") { Description = "Switch over when the rest fits this pause at the measured bandwidth (QEMU: 300).", DefaultValueFactory = _ => 300 };
         var rounds = new Option<int>("--max-rounds") { Description = "Switch over after this many rounds anyway.", DefaultValueFactory = _ => 30 };

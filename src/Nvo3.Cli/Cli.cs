@@ -26,6 +26,43 @@ internal static class Cli
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(NvaVariable) is { Length: > 0 } env ? env : $"127.0.0.1:{NvaServerOptions.DefaultPort}",
     };
 
+    /// <summary>
+    /// An option that takes a list, repeated (--x 1 --x 2), space- or comma-separated (--x 1,2):
+    /// each item parsed with <paramref name="parse"/>, errors naming the option.
+    /// </summary>
+    public static Option<T[]> ListOption<T>(string name, string description, T[] defaults, Func<string, T> parse) => new(name)
+    {
+        Description = description + " (repeat, or separate with commas)",
+        AllowMultipleArgumentsPerToken = true,
+        DefaultValueFactory = _ => defaults,
+        CustomParser = result =>
+        {
+            var items = new List<T>();
+            foreach (var token in result.Tokens)
+            {
+                foreach (var item in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    try
+                    {
+                        items.Add(parse(item));
+                    }
+                    catch (FormatException)
+                    {
+                        result.AddError($"{name}: '{item}' is not a number.");
+                        return defaults;
+                    }
+                }
+            }
+            return [.. items];
+        },
+    };
+
+    /// <summary>An invariant-culture integer.</summary>
+    public static int ParseInt(string text) => int.Parse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An invariant-culture number (no thousands separators).</summary>
+    public static double ParseDouble(string text) => double.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The switch for machine-readable output.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Print JSON instead of a table." };
 
