@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Nvo3.Lab;
 using Nvo3.Migration;
 using Nvo3.Nva;
@@ -85,10 +83,7 @@ internal static partial class NveCommand
                 if (agentEndpoint is not null)
                 {
                     host = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false);
-                    agent = await AgentServer.StartAsync(agentEndpoint, host,
-                        services => services.AddSingleton(edge),
-                        app => app.MapGrpcService<PortAgentService>(),
-                        logging, ct).ConfigureAwait(false);
+                    agent = await AgentServer.StartAsync(agentEndpoint, host, s => PortAgentServer.AddServices(s, edge), PortAgentServer.Map, logging, ct).ConfigureAwait(false);
                     await edge.PublishAgentAsync(agent.Address, ct).ConfigureAwait(false);
                     var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
                     var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };

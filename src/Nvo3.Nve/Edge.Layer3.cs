@@ -226,24 +226,6 @@ public sealed partial class Edge
         }
     }
 
-    private void GpeLoop(CancellationToken cancellationToken)
-    {
-        var batch = new UnderlayBatch(Options.BatchSize);
-        var scratch = new byte[FrameBatch.Headroom + FrameBatch.MaxFrame];
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            int n = _underlay.ReceiveGpe(batch);
-            if (n == 0)
-            {
-                return;
-            }
-            for (int i = 0; i < n; i++)
-            {
-                FromUnderlayGpe(batch, i, scratch);
-            }
-        }
-    }
-
     private void FromUnderlayGpe(UnderlayBatch batch, int i, byte[] scratch)
     {
         var sender = _peers.BySender(batch.Sender(i), batch.SenderPort(i));

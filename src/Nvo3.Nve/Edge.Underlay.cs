@@ -4,26 +4,29 @@ namespace Nvo3.Nve;
 
 public sealed partial class Edge
 {
-    private void UnderlayLoop(CancellationToken cancellationToken)
+    // One receive loop per underlay socket (VXLAN, VXLAN-GPE): a batch at a time, each datagram
+    // handed to its pipeline with the loop's own scratch buffer.
+    private void UnderlayLoop(Func<UnderlayBatch, int> receive, Action<UnderlayBatch, int, byte[]> process, CancellationToken cancellationToken)
     {
         var batch = new UnderlayBatch(Options.BatchSize);
+        var scratch = new byte[FrameBatch.Headroom + FrameBatch.MaxFrame];
         while (!cancellationToken.IsCancellationRequested)
         {
-            int n = _underlay.Receive(batch);
+            int n = receive(batch);
             if (n == 0)
             {
                 return; // the socket closed
             }
             for (int i = 0; i < n; i++)
             {
-                FromUnderlay(batch, i);
+                process(batch, i, scratch);
             }
         }
     }
 
     // From the underlay (DESIGN 5): validate, then deliver to an Activated binding, hold for one
     // about to activate, redirect for one that left, or drop with a counter.
-    private void FromUnderlay(UnderlayBatch batch, int i)
+    private void FromUnderlay(UnderlayBatch batch, int i, byte[] scratch)
     {
         var sender = _peers.BySender(batch.Sender(i), batch.SenderPort(i));
         if (sender is null)

@@ -107,8 +107,8 @@ public sealed partial class Edge : IAsyncDisposable
     private void StartLoops()
     {
         var token = _stop.Token;
-        StartThread($"nve-{Name}-underlay", () => UnderlayLoop(token));
-        StartThread($"nve-{Name}-gpe", () => GpeLoop(token));
+        StartThread($"nve-{Name}-underlay", () => UnderlayLoop(_underlay.Receive, FromUnderlay, token));
+        StartThread($"nve-{Name}-gpe", () => UnderlayLoop(_underlay.ReceiveGpe, FromUnderlayGpe, token));
         _tasks.Add(Task.Run(() => _view.RunAsync(token), CancellationToken.None));
         _tasks.Add(Task.Run(() => KeepAliveLoopAsync(token), CancellationToken.None));
         _tasks.Add(Task.Run(() => HousekeepingLoopAsync(token), CancellationToken.None));

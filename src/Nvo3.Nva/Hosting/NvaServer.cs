@@ -1,9 +1,5 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -65,7 +61,6 @@ public sealed partial class NvaServer : IAsyncDisposable
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         WatchHub? hub = null;
-        WebApplication? app = null;
         try
         {
             var endpoint = ParseListen(options.Listen);
@@ -73,36 +68,20 @@ public sealed partial class NvaServer : IAsyncDisposable
             var authority = new Authority(store, options.Settings, timeProvider, loggerFactory);
             hub = new WatchHub(authority, options.WatchHistory, options.WatcherBuffer, loggerFactory);
             await hub.StartAsync(cancellationToken).ConfigureAwait(false);
-
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.Services.AddSingleton(loggerFactory);
-            builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-            builder.Services.AddSingleton(authority);
-            builder.Services.AddSingleton(hub);
-            builder.Services.AddGrpc(o =>
-            {
-                o.Interceptors.Add<ErrorInterceptor>();
-                o.MaxReceiveMessageSize = 4 * 1024 * 1024;
-                o.EnableDetailedErrors = false;
-            });
-            builder.WebHost.ConfigureKestrel(k =>
-            {
-                k.Listen(endpoint, l => l.Protocols = HttpProtocols.Http2);
-                k.AddServerHeader = false;
-            });
-            app = builder.Build();
-            app.MapGrpcService<DirectoryService>();
-            try
-            {
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
-            {
-                throw new IOException($"The NVA cannot listen on {options.Listen}: {ex.Message}", ex);
-            }
-            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+            var (app, uri) = await GrpcHost.StartAsync(endpoint, "The NVA", loggerFactory,
+                services =>
+                {
+                    services.AddSingleton(authority);
+                    services.AddSingleton(hub);
+                    services.AddGrpc(o =>
+                    {
+                        o.Interceptors.Add<ErrorInterceptor>();
+                        o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+                        o.EnableDetailedErrors = false;
+                    });
+                },
+                a => a.MapGrpcService<DirectoryService>(),
+                cancellationToken).ConfigureAwait(false);
             var logger = loggerFactory.CreateLogger<NvaServer>();
             LogStarted(logger, uri, store.Description);
             return new NvaServer(app, authority, hub, uri, options.SweepInterval, logger);
@@ -111,10 +90,6 @@ public sealed partial class NvaServer : IAsyncDisposable
         {
             // The caller handed the store over: a server that does not start closes it, so an
             // SQLite file's writer lock is not held by nobody until the process ends.
-            if (app is not null)
-            {
-                await app.DisposeAsync().ConfigureAwait(false);
-            }
             if (hub is not null)
             {
                 await hub.DisposeAsync().ConfigureAwait(false);
@@ -153,11 +128,7 @@ public sealed partial class NvaServer : IAsyncDisposable
         await _sweeper.ConfigureAwait(false);
         // Ending the hub ends every Watch stream, so Kestrel's shutdown does not wait on them.
         await Hub.DisposeAsync().ConfigureAwait(false);
-        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
-        {
-            await _app.StopAsync(grace.Token).ConfigureAwait(false);
-        }
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await GrpcHost.StopAsync(_app).ConfigureAwait(false);
         await Authority.Store.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }

@@ -1,0 +1,63 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Nvo3.Nva.Hosting;
+
+/// <summary>
+/// Kestrel serving gRPC over HTTP/2 without TLS on one endpoint, the way every Nvo3 process
+/// serves (the NVA, an NVE's agent): the caller registers its services and maps them; this
+/// binds, reports the address it got, and stops with a grace period.
+/// </summary>
+public static class GrpcHost
+{
+    /// <summary>
+    /// Starts serving on <paramref name="listen"/> (port 0 picks one); <paramref name="services"/>
+    /// registers (including <c>AddGrpc</c>), <paramref name="map"/> maps. Throws
+    /// <see cref="IOException"/> naming <paramref name="what"/> when it cannot listen.
+    /// </summary>
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(IPEndPoint listen, string what, ILoggerFactory? loggerFactory,
+        Action<IServiceCollection> services, Action<WebApplication> map, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services(builder.Services);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(listen, l => l.Protocols = HttpProtocols.Http2);
+            k.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        map(app);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"{what} cannot listen on {listen}: {ex.Message}", ex);
+        }
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+        return (app, uri);
+    }
+
+    /// <summary>Stops serving (open calls get two seconds to end) and frees the server.</summary>
+    public static async Task StopAsync(WebApplication app)
+    {
+        using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            await app.StopAsync(grace.Token).ConfigureAwait(false);
+        }
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+}
