@@ -39,7 +39,9 @@ internal static class LabCommand
         var kernel = new Option<bool>("--with-kernel-vtep") { Description = "Add a server whose VTEP is the kernel's vxlan device, with a VM behind it." };
         var update = new Option<string>("--update") { Description = "How NVEs learn moves: pull (look up when an answer expires) or push.", DefaultValueFactory = _ => "pull" };
         update.AcceptOnlyFromAmong("pull", "push");
-        var up = new Command("up", "Build a lab: underlay bridge, NVA, servers with NVE processes, VMs on TAP ports.") { prefix, state, hosts, vms, kernel, update };
+        var layer = new Option<string>("--layer") { Description = "l2: VXLAN between VMs; l3: VXLAN-GPE, every NVE the anycast gateway (10.100.0.254, fd00:100::fe).", DefaultValueFactory = _ => "l2" };
+        layer.AcceptOnlyFromAmong("l2", "l3");
+        var up = new Command("up", "Build a lab: underlay bridge, NVA, servers with NVE processes, VMs on TAP ports.") { prefix, state, hosts, vms, kernel, update, layer };
         up.Handle(async (p, ct) =>
         {
             var options = new NetnsLabOptions
@@ -50,6 +52,7 @@ internal static class LabCommand
                 Vms = p.GetValue(vms),
                 WithKernelVtep = p.GetValue(kernel),
                 UpdateMode = p.GetValue(update)!,
+                Layer = p.GetValue(layer)!,
             };
             try
             {

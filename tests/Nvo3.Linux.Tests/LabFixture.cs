@@ -22,7 +22,7 @@ public sealed class LabFixture : IAsyncDisposable
     public NetnsLab Lab { get; }
 
     /// <summary>Builds a lab; on failure removes whatever it made and rethrows.</summary>
-    public static async Task<LabFixture> UpAsync(int hosts = 2, int vms = 2, bool kernelVtep = false, string update = "pull")
+    public static async Task<LabFixture> UpAsync(int hosts = 2, int vms = 2, bool kernelVtep = false, string update = "pull", string layer = "l2")
     {
         string prefix = Root.UniquePrefix();
         string state = Path.Combine(Path.GetTempPath(), $"nvo3-lab-{prefix}");
@@ -36,6 +36,7 @@ public sealed class LabFixture : IAsyncDisposable
                 Vms = vms,
                 WithKernelVtep = kernelVtep,
                 UpdateMode = update,
+                Layer = layer,
                 Nvo3Command = Nvo3Cli.Command,
             });
             return new LabFixture(prefix, state, lab);

@@ -14,12 +14,13 @@ namespace Nvo3.Linux.Tests;
 public class TaskMoveTests
 {
     [Theory]
-    [InlineData(LateSegmentPolicy.Forward)]
-    [InlineData(LateSegmentPolicy.Drop)]
-    public async Task MoveTask_ClientKeepsOneConnection_NoResetAndStreamIntact(LateSegmentPolicy policy)
+    [InlineData(LateSegmentPolicy.Forward, "l2")]
+    [InlineData(LateSegmentPolicy.Drop, "l2")]
+    [InlineData(LateSegmentPolicy.Forward, "l3")]
+    public async Task MoveTask_ClientKeepsOneConnection_NoResetAndStreamIntact(LateSegmentPolicy policy, string layer)
     {
         Root.Require();
-        await using var lab = await LabFixture.UpAsync(hosts: 3, vms: 1);
+        await using var lab = await LabFixture.UpAsync(hosts: 3, vms: 1, layer: layer);
         var task = await lab.Lab.AddTaskAsync("t1", 50, "h2");
         using var listener = NetworkNamespace.Run(task.Netns, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
         listener.Bind(new IPEndPoint(IPAddress.Parse(task.Ipv4), 7000));
@@ -60,7 +61,7 @@ public class TaskMoveTests
         Assert.True(echoed.GapEndedAt > moveStarted, "the longest gap should be the move's");
         Assert.NotEqual(lab.Lab.TaskNetns("t1"), task.Netns);
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"task move ({policy}): {sent} bytes echoed intact over one connection; longest gap {echoed.LongestGapMs:0.0} ms; frozen {move.FrozenMs:0.0} ms, " +
+            $"task move ({policy}, {layer}): {sent} bytes echoed intact over one connection; longest gap {echoed.LongestGapMs:0.0} ms; frozen {move.FrozenMs:0.0} ms, " +
             $"activation {move.ActivationMs:0.0} ms, package {move.PackagedBytes} B; {move.States[0]}");
     }
 

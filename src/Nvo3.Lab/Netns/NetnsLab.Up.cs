@@ -42,6 +42,14 @@ public sealed partial class NetnsLab
         {
             throw new ArgumentException($"--update is pull or push, not '{options.UpdateMode}'.");
         }
+        if (options.Layer is not ("l2" or "l3"))
+        {
+            throw new ArgumentException($"--layer is l2 or l3, not '{options.Layer}'.");
+        }
+        if (options.Layer == "l3" && options.WithKernelVtep)
+        {
+            throw new ArgumentException("The kernel's vxlan device speaks Layer 2; --with-kernel-vtep needs --layer l2.");
+        }
         string directory = options.ResolvedStateDirectory;
         if (NetnsLabState.Load(directory) is not null)
         {
@@ -81,8 +89,13 @@ public sealed partial class NetnsLab
 
         progress.WriteLine($"nva: sqlite store in {State.StateDirectory}, listening on {UnderlayAddress(254)}:{NvaPort}");
         await StartNvaAsync(cancellationToken).ConfigureAwait(false);
-        await Nva.CreateVirtualNetworkAsync(new VirtualNetwork(Vni, "lab", NetworkMode.L2,
-            [IpPrefix.Parse("10.100.0.0/24"), IpPrefix.Parse("fd00:100::/64")], [], options.CacheLifetime), cancellationToken).ConfigureAwait(false);
+        // Layer 3: the anycast gateway sits at the top of each subnet, clear of the VMs' addresses.
+        var gatewayMac = Authority.AnycastGatewayMac(Vni);
+        List<Gateway> gateways = options.Layer == "l3"
+            ? [new Gateway(IpAddr.Parse("10.100.0.254"), gatewayMac), new Gateway(IpAddr.Parse("fd00:100::fe"), gatewayMac)]
+            : [];
+        await Nva.CreateVirtualNetworkAsync(new VirtualNetwork(Vni, "lab", options.Layer == "l3" ? NetworkMode.L3 : NetworkMode.L2,
+            [IpPrefix.Parse("10.100.0.0/24"), IpPrefix.Parse("fd00:100::/64")], gateways, options.CacheLifetime), cancellationToken).ConfigureAwait(false);
 
         foreach (var host in State.Hosts)
         {

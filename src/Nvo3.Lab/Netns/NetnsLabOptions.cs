@@ -18,6 +18,12 @@ public sealed record NetnsLabOptions
     /// <summary>How the NVEs learn remote locations: <c>pull</c> or <c>push</c>. Default pull.</summary>
     public string UpdateMode { get; init; } = "pull";
 
+    /// <summary>
+    /// The network's layer: <c>l2</c> (VXLAN, Ethernet between VMs) or <c>l3</c> (VXLAN-GPE, every
+    /// NVE the anycast gateway 10.100.0.254 / fd00:100::fe, no broadcast domain). Default l2.
+    /// </summary>
+    public string Layer { get; init; } = "l2";
+
     /// <summary>How long NVEs may cache a look-up (pull). Default 1 s.</summary>
     public TimeSpan CacheLifetime { get; init; } = TimeSpan.FromSeconds(1);
 
