@@ -57,6 +57,40 @@ public class CaptureTests
     }
 
     [Fact]
+    public async Task Layer3Ipv4Capture_EveryPacketIsGpeWithIpv4Inside_AndTheUnreachablesTravelToo()
+    {
+        Tshark.SkipUnlessInstalled();
+        string path = Path.Combine(Path.GetTempPath(), $"nvo3-l3v4-{Guid.NewGuid():N}.pcap");
+        try
+        {
+            ScenarioReport report;
+            using (var capture = new UnderlayCapture(path))
+            {
+                report = await new ScenarioRunner(new DemoOptions { Capture = capture }).RunAsync(ScenarioSpec.Find("l3-ipv4-task-cold")!, TestContext.Current.CancellationToken);
+            }
+
+            var frames = await Tshark.DissectFileAsync(path, TestContext.Current.CancellationToken);
+
+            Assert.True(report.Passed, report.Notes);
+            Assert.NotEmpty(frames);
+            Assert.All(frames, f =>
+            {
+                Assert.Equal("4790", f.Values("udp.dstport")[0]); // a Layer-3 network: GPE only
+                Assert.Equal("1", f.Single("vxlan.next_proto"));   // IPv4
+                Assert.StartsWith("eth:ethertype:ip:udp:ip:", f.Protocols, StringComparison.Ordinal); // no inner Ethernet
+                Assert.False(f.IsMalformed);
+            });
+            // The old place's destination unreachables, from the anycast gateway back to the correspondent.
+            long unreachables = frames.Count(f => f.Values("icmp.type").Contains("3") && f.Values("ip.src")[1] == "10.0.0.1");
+            Assert.Equal(report.Unreachables, unreachables);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task DemoCapture_EveryPacketIsVxlan_AndForwardedPacketsGoOldToNew()
     {
         Tshark.SkipUnlessInstalled();
