@@ -63,8 +63,7 @@ public sealed partial class EmulatedHost : IAsyncDisposable
     {
         await _nva.AttachAsync(new AttachRequest(vni, mac, ips, Edge.Name, name), cancellationToken).ConfigureAwait(false);
         await InProcessLab.WaitForAsync(() => Edge.View.Bindings.TryGetValue((vni, mac), out var b) && b.ActiveNve == Edge.Name, $"{Edge.Name} to see {name}", cancellationToken).ConfigureAwait(false);
-        var vm = new EmulatedVm(name, mac, ips.FirstOrDefault(ip => ip.IsV4) is { IsV4: true } v4 ? v4 : null, ips.FirstOrDefault(ip => ip.IsV6) is { IsV6: true } v6 ? v6 : null,
-            Announcement.Garp | Announcement.Na);
+        var vm = new EmulatedVm(name, mac, First(ips, v6: false), First(ips, v6: true), Announcement.Garp | Announcement.Na);
         var (nveSide, vmSide) = MemoryPort.CreatePair($"{name}@{Edge.Name}");
         Edge.AttachPort(nveSide, vni, mac);
         vm.Start(vmSide);
@@ -165,14 +164,26 @@ public sealed partial class EmulatedHost : IAsyncDisposable
         }
         var mac = Authority.ParseMac(arrival.Mac);
         var ips = arrival.Ips.Select(ip => Authority.ParseIp(ip)).ToList();
-        var vm = new EmulatedVm(arrival.Workload, mac, ips.FirstOrDefault(ip => ip.IsV4) is { IsV4: true } v4 ? v4 : null,
-            ips.FirstOrDefault(ip => ip.IsV6) is { IsV6: true } v6 ? v6 : null, Announcement.Garp | Announcement.Na);
+        var workload = Agent.Find(arrival.Workload)
+            ?? throw new NvaException(NvaError.FailedPrecondition, $"The state of '{arrival.Workload}' has not arrived at {Edge.Name}.");
+        var vm = new EmulatedVm(arrival.Workload, mac, First(ips, v6: false), First(ips, v6: true), Announcement.Garp | Announcement.Na);
         vm.Start(wire); // boots on the prepared wire and announces itself
         Edge.ResumePort(arrival.Vni, mac);
         var port = Edge.GetPort(arrival.Vni, mac)!;
         await InProcessLab.WaitForAsync(() => port.State == PortState.Active, $"{Edge.Name} to activate {arrival.Workload}", cancellationToken).ConfigureAwait(false);
-        var workload = Agent.Find(arrival.Workload);
-        _vms[arrival.Workload] = new HostedVm(vm, workload!, arrival.Vni, workload is null ? null : new Dirtier(workload, new DirtierSettings(), loggerFactory: _loggerFactory));
+        _vms[arrival.Workload] = new HostedVm(vm, workload, arrival.Vni, new Dirtier(workload, new DirtierSettings(), loggerFactory: _loggerFactory));
+    }
+
+    private static IpAddr? First(IReadOnlyList<IpAddr> ips, bool v6)
+    {
+        foreach (var ip in ips)
+        {
+            if (ip.IsV6 == v6)
+            {
+                return ip;
+            }
+        }
+        return null;
     }
 
     /// <summary>Destination side: forgets an arrival that will not come.</summary>
