@@ -33,7 +33,7 @@ dotnet build Nvo3.slnx -c Release -warnaserror -nologo -v quiet || { echo "test.
 # Test projects run one at a time (-m:1): the lab tests measure timing-sensitive moves and
 # should not share two cores with the etcd and tshark suites.
 dotnet test Nvo3.slnx -c Release --no-build --nologo -m:1 \
-  --blame-hang-timeout 10m \
+  --blame-hang-timeout 5m \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" "$@" 2>&1 | tee "$results/log.txt"
 status=${PIPESTATUS[0]}
 
@@ -41,7 +41,22 @@ status=${PIPESTATUS[0]}
 read -r passed failed skipped < <(cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*' | awk '
   { for (i = 2; i <= NF; i++) { split($i, kv, "="); gsub(/"/, "", kv[2]); c[kv[1]] += kv[2] } }
   END { printf "%d %d %d\n", c["passed"], c["failed"] + c["error"] + c["timeout"] + c["aborted"], c["notExecuted"] }')
-echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
-if [ "$status" -ne 0 ] || [ "${failed:-0}" -ne 0 ]; then
+# A run that ended early (a crash, a hang the blame collector cut) is a failure even though the
+# tests it finished passed.
+aborted=$(grep -c '^Test Run Aborted' "$results/log.txt")
+if [ "$aborted" -ne 0 ]; then
+  echo "test.sh: $aborted test run(s) ended early; what they were running:"
+  grep -E -B 2 -A 4 'Test Run Aborted|The test running when the crash occurred' "$results/log.txt" | head -60
+fi
+
+# A CI log is often read from its end: repeat every failure (name, message, first stack lines) here.
+if [ "${failed:-0}" -ne 0 ]; then
+  echo "test.sh: the failures, as the test run printed them:"
+  grep -E -A 25 '^[[:space:]]+Failed [A-Za-z]' "$results/log.txt" | grep -v -E '^[[:space:]]+Passed ' | head -200
+fi
+summary="${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+[ "$aborted" -ne 0 ] && summary="$summary, $aborted run(s) aborted"
+echo "$summary"
+if [ "$status" -ne 0 ] || [ "${failed:-0}" -ne 0 ] || [ "$aborted" -ne 0 ]; then
   exit 1
 fi

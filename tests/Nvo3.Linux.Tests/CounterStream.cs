@@ -17,9 +17,10 @@ internal static class CounterStream
     /// <summary>
     /// Sends the pattern in <paramref name="chunk"/>-byte writes, pausing <paramref name="pace"/>
     /// between writes, until <paramref name="stop"/> fires; then shuts the sending side down.
-    /// Returns how many bytes it sent.
+    /// Returns how many bytes it sent. <paramref name="abort"/> ends a write that never completes
+    /// (a stalled connection) with an <see cref="OperationCanceledException"/>.
     /// </summary>
-    public static async Task<long> SendAsync(Socket socket, int chunk, TimeSpan pace, CancellationToken stop)
+    public static async Task<long> SendAsync(Socket socket, int chunk, TimeSpan pace, CancellationToken stop, CancellationToken abort)
     {
         var buffer = new byte[chunk];
         long offset = 0;
@@ -32,7 +33,7 @@ internal static class CounterStream
             int sent = 0;
             while (sent < chunk)
             {
-                sent += await socket.SendAsync(buffer.AsMemory(sent), SocketFlags.None);
+                sent += await socket.SendAsync(buffer.AsMemory(sent), SocketFlags.None, abort);
             }
             offset += chunk;
             try

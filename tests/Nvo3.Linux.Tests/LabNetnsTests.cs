@@ -44,7 +44,7 @@ public class LabNetnsTests
 
         using var stop = new CancellationTokenSource();
         var receiving = CounterStream.ReceiveAsync(server, timeout.Token);
-        var sending = CounterStream.SendAsync(client, 1024, TimeSpan.FromMilliseconds(1), stop.Token);
+        var sending = CounterStream.SendAsync(client, 1024, TimeSpan.FromMilliseconds(1), stop.Token, timeout.Token);
         await Task.Delay(1000);
 
         long moveStarted = Stopwatch.GetTimestamp();

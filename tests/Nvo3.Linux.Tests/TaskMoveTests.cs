@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Nvo3.Lab.Netns;
 using Nvo3.Nve.Linux;
 
 namespace Nvo3.Linux.Tests;
@@ -33,28 +34,41 @@ public class TaskMoveTests
         listener.Dispose();
 
         // The client streams a counter to the task, which echoes it; the client checks the echo.
+        // Every wait is bounded by the timeout, so a stalled connection fails the test with the
+        // lab's logs instead of hanging the run.
         using var stop = new CancellationTokenSource();
         var checking = CounterStream.ReceiveAsync(client, timeout.Token);
-        var sending = CounterStream.SendAsync(client, 512, TimeSpan.FromMilliseconds(1), stop.Token);
+        var sending = CounterStream.SendAsync(client, 512, TimeSpan.FromMilliseconds(1), stop.Token, timeout.Token);
         using var pause = new CancellationTokenSource();
-        var echoing = EchoAsync(connection, pause.Token);
-        await Task.Delay(800);
+        var echoing = EchoAsync(connection, pause.Token, timeout.Token);
+        await Task.Delay(800, timeout.Token);
 
         long moveStarted = Stopwatch.GetTimestamp();
-        var (sockets, move) = await lab.Lab.MoveTaskAsync("t1", "h3", async () =>
+        long sent;
+        CounterStream.Received echoed;
+        TaskMoveReport move;
+        try
         {
-            // The task's pause: it stops echoing and hands its connection over.
-            await pause.CancelAsync();
-            await echoing;
-            return [connection];
-        }, policy);
-        using var moved = sockets[0];
-        var echoingAgain = EchoAsync(moved, CancellationToken.None);
-        await Task.Delay(1000);
-        await stop.CancelAsync();
-        long sent = await sending;
-        await echoingAgain; // the client's shutdown reaches the task, which shuts down in turn
-        var echoed = await checking;
+            (var sockets, move) = await lab.Lab.MoveTaskAsync("t1", "h3", async () =>
+            {
+                // The task's pause: it stops echoing and hands its connection over.
+                await pause.CancelAsync();
+                await echoing;
+                return [connection];
+            }, policy, timeout.Token);
+            using var moved = sockets[0];
+            var echoingAgain = EchoAsync(moved, CancellationToken.None, timeout.Token);
+            await Task.Delay(1000, timeout.Token);
+            await stop.CancelAsync();
+            sent = await sending;
+            await echoingAgain; // the client's shutdown reaches the task, which shuts down in turn
+            echoed = await checking;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Assert.Fail($"The echoed stream stalled for 60 s ({policy}, {layer}); the lab's logs:\n{lab.Logs()}");
+            throw;
+        }
 
         Assert.Equal(sent, echoed.Bytes);
         Assert.Equal(1, move.Connections);
@@ -65,8 +79,9 @@ public class TaskMoveTests
             $"activation {move.ActivationMs:0.0} ms, package {move.PackagedBytes} B; {move.States[0]}");
     }
 
-    // Echoes until the peer shuts down (then shuts down too) or until paused (then leaves the socket as it is).
-    private static async Task EchoAsync(Socket socket, CancellationToken pause)
+    // Echoes until the peer shuts down (then shuts down too) or until paused (then leaves the socket
+    // as it is); abort ends it with an OperationCanceledException.
+    private static async Task EchoAsync(Socket socket, CancellationToken pause, CancellationToken abort)
     {
         var buffer = new byte[16 * 1024];
         while (true)
@@ -74,9 +89,10 @@ public class TaskMoveTests
             int n;
             try
             {
-                n = await socket.ReceiveAsync(buffer, SocketFlags.None, pause);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(pause, abort);
+                n = await socket.ReceiveAsync(buffer, SocketFlags.None, either.Token);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (pause.IsCancellationRequested && !abort.IsCancellationRequested)
             {
                 return;
             }
@@ -85,7 +101,7 @@ public class TaskMoveTests
                 socket.Shutdown(SocketShutdown.Send);
                 return;
             }
-            await socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
+            await socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, abort);
         }
     }
 }

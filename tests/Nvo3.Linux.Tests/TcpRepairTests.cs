@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Nvo3.Lab.Netns;
 using Nvo3.Nve.Linux;
 
 namespace Nvo3.Linux.Tests;
@@ -63,6 +64,34 @@ public class TcpRepairTests
         await peer.SendAsync("still one connection"u8.ToArray());
         n = await restored.ReceiveAsync(buffer);
         Assert.Equal("still one connection", System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+    }
+
+    [Fact]
+    public async Task Freeze_AfterACancelledReceiveWithBytesInFlight_ReadsTheSendQueueWithoutWaiting()
+    {
+        // A task's last receive was cancelled (its pause) and its last replies are still
+        // unacknowledged when it is frozen: reading the send queue must not wait for the socket
+        // to become readable, which a frozen connection never does.
+        Root.Require();
+        using var ns = new TestNamespaces();
+        string netns = ns.Add("repair");
+        using var listener = NetworkNamespace.Run(netns, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 6002));
+        listener.Listen();
+        using var peer = NetworkNamespace.Run(netns, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        await peer.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 6002));
+        using var task = await listener.AcceptAsync();
+        using (var pause = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await task.ReceiveAsync(new byte[16], SocketFlags.None, pause.Token));
+        }
+        HostCommand.Ip("-n", netns, "link", "set", "lo", "down"); // nothing is acknowledged any more
+        await task.SendAsync("never acknowledged"u8.ToArray());
+
+        var state = await Task.Run(() => TcpRepair.Freeze(task)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("never acknowledged"u8.ToArray(), state.SendQueue);
+        Assert.Empty(state.ReceiveQueue);
     }
 
     [Fact]

@@ -86,6 +86,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sendto", SetLastError = true)]
     public static partial nint SendTo(int fd, byte* buffer, nint length, int flags, void* address, int addressLength);
 
+    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(SafeHandle fd, byte* buffer, nint length, int flags);
+
+    public const int MsgPeek = 0x2;
+    public const int MsgDontWait = 0x40;
+
     public const int AfPacket = 17;
     public const int SockRaw = 3;
     public const int SockCloExec = 0x80000;

@@ -166,9 +166,19 @@ public static unsafe class TcpRepair
         if (length > 0)
         {
             // In repair mode a peek reads the selected queue whole without consuming it; one byte
-            // more than expected proves there was not more.
+            // more than expected proves there was not more. The call goes to the kernel directly:
+            // Socket.Receive on a socket that had asynchronous receives may wait for a readiness
+            // event first, and a frozen connection never gets one.
             var buffer = new byte[length + 1];
-            int n = socket.Receive(buffer, SocketFlags.Peek);
+            nint n;
+            fixed (byte* p = buffer)
+            {
+                n = LibC.Recv(socket.SafeHandle, p, buffer.Length, LibC.MsgPeek | LibC.MsgDontWait);
+            }
+            if (n < 0)
+            {
+                throw new IOException($"Reading the {(queue == SendQueue ? "send" : "receive")} queue failed: {LibC.Describe(Marshal.GetLastPInvokeError())}.");
+            }
             if (n != length)
             {
                 throw new IOException($"The {(queue == SendQueue ? "send" : "receive")} queue holds {n} bytes, the kernel said {length}.");
