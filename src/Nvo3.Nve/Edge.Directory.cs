@@ -307,21 +307,23 @@ public sealed partial class Edge
     {
         Peer? peer = null;
         TimeSpan lifetime = TimeSpan.Zero;
+        bool failed = false; // the NVA did not answer, or named an NVE this one does not know
         try
         {
             Counters.AddLookup();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(s_lookupTimeout);
             var result = await _nva.LookupByMacAsync(vni, mac, Name, timeout.Token).ConfigureAwait(false);
-            pending.Found = result.Found;
             if (result.Host is { } host && host.Name != Name)
             {
                 peer = _peers.ByName(host.Name);
                 lifetime = result.Lifetime;
             }
+            failed = result.Found && peer is null;
         }
         catch (Exception ex) when (ex is NvaException or OperationCanceledException)
         {
+            failed = true;
             Log.LookupFailed(_logger, Name, mac, vni, ex.Message);
         }
         // The entry first, then close the queue: a frame that finds the queue closed finds the entry.
@@ -340,7 +342,7 @@ public sealed partial class Edge
             }
             else
             {
-                Counters.AddDrop(pending.Found ? DropReason.LookupFailed : DropReason.UnknownDestination);
+                Counters.AddDrop(failed ? DropReason.LookupFailed : DropReason.UnknownDestination);
             }
             ArrayPool<byte>.Shared.Return(buffer);
         }
@@ -366,8 +368,6 @@ public sealed partial class Edge
         private readonly List<(byte[] Buffer, int Length)> _frames = [];
         private int _started;
         private bool _closed;
-
-        public bool Found { get; set; }
 
         public bool TryStart() => Interlocked.Exchange(ref _started, 1) == 0;
 

@@ -50,6 +50,7 @@ public class Layer3Tests
         vm1.Ping(IpAddr.Parse("10.30.0.1"), 0); // the gateway's own address resolves too
         await LabFixture.WaitAsync(() => vm1.Knows(IpAddr.Parse("10.30.0.1"), out _), "the gateway's MAC");
         vm1.Knows(IpAddr.Parse("10.30.0.1"), out var before);
+        await vm2.PingUntilAnsweredAsync(vm1.IPv6!.Value, TimeSpan.FromSeconds(10));
         using var probes = new ProbeStream(vm2, vm1.IPv6!.Value, TimeSpan.FromMilliseconds(1));
         await LabFixture.WaitAsync(() => vm1.Probes.Unique > 20, "probes");
 

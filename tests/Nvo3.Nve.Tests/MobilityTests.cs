@@ -13,6 +13,7 @@ public class MobilityTests
         await using var f = await LabFixture.StartAsync(nves: 4);
         var vm = await f.VmAsync(1, f.A);
         var peer = await f.VmAsync(4, f.D);
+        await peer.PingUntilAnsweredAsync(vm.IPv4!.Value, TimeSpan.FromSeconds(10));
         using var probes = new ProbeStream(peer, vm.IPv4!.Value, TimeSpan.FromMilliseconds(1));
         await LabFixture.WaitAsync(() => vm.Probes.Unique > 20, "probes to flow");
 
@@ -92,6 +93,7 @@ public class MobilityTests
         await using var f = await LabFixture.StartAsync(new LabOptions { Store = "sqlite" }, nves: 2);
         var vm1 = await f.VmAsync(1, f.A);
         var vm2 = await f.VmAsync(2, f.B);
+        await vm1.PingUntilAnsweredAsync(vm2.IPv4!.Value, TimeSpan.FromSeconds(10)); // the path is resolved before the outage
         using var probes = new ProbeStream(vm1, vm2.IPv4!.Value, TimeSpan.FromMilliseconds(1));
         await LabFixture.WaitAsync(() => vm2.Probes.Unique > 20, "probes to flow");
 

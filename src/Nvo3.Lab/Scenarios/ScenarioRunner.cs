@@ -73,6 +73,8 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         lab.Agent(a).Host(workload);
         await using var dirtier = new Dirtier(workload, options.Dirtying);
 
+        // The probes measure the move: their path is resolved before the first one leaves.
+        await peer.PingUntilAnsweredAsync(target, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         using var probes = new ProbeStream(peer, target, options.ProbeInterval);
         await InProcessLab.WaitForAsync(() => vm.Probes.Unique > 10, "probes to flow", cancellationToken).ConfigureAwait(false);
         await Task.Delay(options.Warmup, cancellationToken).ConfigureAwait(false);

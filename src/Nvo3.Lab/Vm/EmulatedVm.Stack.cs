@@ -26,6 +26,31 @@ public sealed partial class EmulatedVm
         SendIp(destination, frame[..n]);
     }
 
+    /// <summary>
+    /// Pings <paramref name="destination"/> every 20 ms until an answer comes back, so that the path
+    /// is resolved end to end (neighbor entries, the NVEs' directory look-ups) and the traffic that
+    /// follows measures the network rather than its first look-up. Throws
+    /// <see cref="TimeoutException"/> when no answer comes within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task PingUntilAnsweredAsync(IpAddr destination, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        long before = EchoReplies;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            for (ushort sequence = 0; EchoReplies == before; sequence++)
+            {
+                Ping(destination, sequence);
+                await Task.Delay(20, limit.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"VM {Name}: no answer from {destination} within {timeout.TotalSeconds:0.#} s.");
+        }
+    }
+
     /// <summary>Sends a probe with <paramref name="sequence"/> and the current timestamp to <paramref name="destination"/>.</summary>
     public void SendProbe(IpAddr destination, long sequence)
     {
