@@ -26,8 +26,18 @@ public class CaptureTests
             Assert.True(toWorkload.Count >= report.Probe.Sent, $"{toWorkload.Count} packets for {report.Probe.Sent} probes");
             Assert.All(toWorkload, f =>
             {
-                // tshark 4.0 leaves VXLAN-GPE out of frame.protocols but dissects its fields.
-                Assert.Equal("eth:ethertype:ip:udp:ipv6:udp:data", f.Protocols); // no inner Ethernet
+                // tshark 4.0 leaves VXLAN-GPE out of frame.protocols but dissects its fields. The
+                // probes are UDP; the pings before them (which resolve the path) are echo requests.
+                if (f.Values("icmpv6.type").Count == 0)
+                {
+                    Assert.Equal("eth:ethertype:ip:udp:ipv6:udp:data", f.Protocols); // no inner Ethernet
+                }
+                else
+                {
+                    Assert.Equal("eth:ethertype:ip:udp:ipv6:icmpv6:data", f.Protocols);
+                    Assert.Equal("128", f.Single("icmpv6.type"));
+                    Assert.Equal("1", f.Single("icmpv6.checksum.status"));
+                }
                 Assert.Equal("2", f.Single("vxlan.next_proto")); // IPv6
                 Assert.Equal("4790", f.Values("udp.dstport")[0]);
                 Assert.False(f.IsMalformed);

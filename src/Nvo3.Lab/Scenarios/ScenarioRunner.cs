@@ -110,7 +110,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         var settle = options.CacheLifetime + lab.Nva.Authority.Settings.RedirectGrace + TimeSpan.FromMilliseconds(300);
         await Task.Delay(settle, cancellationToken).ConfigureAwait(false);
         probes.Stop();
-        await InProcessLab.WaitForAsync(() => vm.Probes.Unique >= probes.Sent, "the last probes", cancellationToken, TimeSpan.FromMilliseconds(500))
+        await InProcessLab.WaitForAsync(() => vm.Probes.Unique >= probes.Sent, "the last probes", cancellationToken, TimeSpan.FromSeconds(2))
             .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         if (result.Outcome == MigrationOutcome.Completed)
         {
@@ -158,7 +158,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             passed &= received == sent;
             if (received != sent && options.InflightForwarding)
             {
-                notes.Add($"{sent - received} probe(s) lost");
+                notes.Add($"{sent - received} probe(s) lost ({Missing(vm.Probes, sent)}; sent at activation {sentAtActivation}; drops {Drops(lab)})");
             }
             if (!options.InflightForwarding)
             {
@@ -227,6 +227,22 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             NveUnderlay = lab.Edges.ToDictionary(e => e.Name, e => e.Endpoint.ToString()),
             NveCounters = lab.Edges.ToDictionary(e => e.Name, e => e.Counters.Snapshot()),
         };
+    }
+
+    // The first missing sequence numbers, to tell a loss at the move from one elsewhere.
+    private static string Missing(ProbeLog log, long sent)
+    {
+        var missing = Enumerable.Range(0, (int)sent).Where(s => !log.Seen(s)).Take(10).ToList();
+        return "missing " + string.Join(",", missing) + (missing.Count == 10 ? ",…" : "");
+    }
+
+    // Every NVE's non-zero drop counters, such as "a:lookupFailed=3".
+    private static string Drops(InProcessLab lab)
+    {
+        var drops = lab.Edges.SelectMany(e => e.Counters.Snapshot()
+            .Where(kv => kv.Key.StartsWith("drop.", StringComparison.Ordinal) && kv.Value > 0)
+            .Select(kv => $"{e.Name}:{kv.Key["drop.".Length..]}={kv.Value}")).ToList();
+        return drops.Count == 0 ? "none" : string.Join(" ", drops);
     }
 
     // Warm: the standby takes checkpoints for a while; then the primary fails and the standby
