@@ -37,6 +37,8 @@ public enum DropReason
     RedirectLoop,
     /// <summary>Multicast the NVE does not carry (MLD, router solicitations), or traffic a Layer-3 network has no place for.</summary>
     Unsupported,
+    /// <summary>A routed packet whose TTL or hop limit ran out at the gateway (a time exceeded goes back to its sender).</summary>
+    HopLimitExceeded,
     /// <summary>An ILA translation refused the address (a locator that is not this NVE's, a zero low word, no locator known).</summary>
     IlaRefused,
 }

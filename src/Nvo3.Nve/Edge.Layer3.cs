@@ -85,7 +85,32 @@ public sealed partial class Edge
             Counters.AddDrop(DropReason.NotHere);
             return;
         }
-        Route(port.Vni, network, batch.Buffer(i), FrameBatch.Headroom + EthernetFrame.HeaderLength, ipLength, null);
+        // The gateway is a router: the packet's TTL or hop limit goes down by one (once, at the
+        // first NVE; the overlay behind it is one hop), and at zero the sender hears why.
+        int ipOffset = FrameBatch.Headroom + EthernetFrame.HeaderLength;
+        var packet = batch.Buffer(i).AsSpan(ipOffset, ipLength);
+        if (!IpForwarding.TryDecrementHopLimit(packet))
+        {
+            Counters.AddDrop(DropReason.HopLimitExceeded);
+            if (!IsIcmpError(packet))
+            {
+                GatewayError(port.Vni, network, packet, scratch, timeExceeded: true);
+            }
+            return;
+        }
+        Route(port.Vni, network, batch.Buffer(i), ipOffset, ipLength, null);
+    }
+
+    // ICMP errors never answer ICMP errors (RFC 1122 3.2.2, RFC 4443 2.4).
+    private static bool IsIcmpError(ReadOnlySpan<byte> packet)
+    {
+        if (packet[0] >> 4 == 6)
+        {
+            return packet.Length > IPv6Packet.HeaderLength && packet[6] == IpProtocol.IcmpV6 && packet[IPv6Packet.HeaderLength] < 128;
+        }
+        int header = (packet[0] & 0x0F) * 4;
+        return packet.Length > header && packet[9] == IpProtocol.Icmp
+            && packet[header] is not (IcmpV4Packet.TypeEchoRequest or IcmpV4Packet.TypeEchoReply);
     }
 
     private void ArpFromTenantLayer3(LocalPort port, EthernetFrame eth, MacAddress gatewayMac, byte[] scratch)
@@ -348,7 +373,7 @@ public sealed partial class Edge
         }
         if (port.State == PortState.Suspended && port.SuspendPolicy == SuspendPolicy.Unreachable && scratch is not null)
         {
-            Unreachable(port.Vni, network, buffer.AsSpan(ipOffset, ipLength), scratch);
+            GatewayError(port.Vni, network, buffer.AsSpan(ipOffset, ipLength), scratch, timeExceeded: false);
             return;
         }
         Counters.AddDrop(DropReason.NotHere);
@@ -370,9 +395,9 @@ public sealed partial class Edge
         return true;
     }
 
-    // Destination unreachable from the network's anycast gateway to whoever sent the packet,
-    // routed like any other packet (through the sender's NVE).
-    private void Unreachable(uint vni, VirtualNetwork network, ReadOnlySpan<byte> original, byte[] scratch)
+    // Destination unreachable or time exceeded from the network's anycast gateway to whoever sent
+    // the packet, routed like any other packet (through the sender's NVE).
+    private void GatewayError(uint vni, VirtualNetwork network, ReadOnlySpan<byte> original, byte[] scratch, bool timeExceeded)
     {
         bool v6 = original[0] >> 4 == 6;
         var gateway = network.Gateways.FirstOrDefault(g => g.Ip.IsV6 == v6);
@@ -382,12 +407,19 @@ public sealed partial class Edge
             return;
         }
         var frame = scratch.AsSpan(FrameBatch.Headroom);
-        int n = v6
-            ? IcmpV6Writer.WriteDestinationUnreachableFrame(frame, MacAddress.Zero, gateway.Mac, gateway.Ip, IcmpV6Packet.CodeAddressUnreachable, original)
-            : IcmpV4Writer.WriteDestinationUnreachableFrame(frame, MacAddress.Zero, gateway.Mac, gateway.Ip, IcmpV4Packet.CodeHostUnreachable, original);
+        int n = (v6, timeExceeded) switch
+        {
+            (true, false) => IcmpV6Writer.WriteDestinationUnreachableFrame(frame, MacAddress.Zero, gateway.Mac, gateway.Ip, IcmpV6Packet.CodeAddressUnreachable, original),
+            (false, false) => IcmpV4Writer.WriteDestinationUnreachableFrame(frame, MacAddress.Zero, gateway.Mac, gateway.Ip, IcmpV4Packet.CodeHostUnreachable, original),
+            (true, true) => IcmpV6Writer.WriteTimeExceededFrame(frame, MacAddress.Zero, gateway.Mac, gateway.Ip, original),
+            (false, true) => IcmpV4Writer.WriteTimeExceededFrame(frame, MacAddress.Zero, gateway.Mac, gateway.Ip, original),
+        };
         int ipOffset = FrameBatch.Headroom + EthernetFrame.HeaderLength;
         int ipLength = v6 ? IPv6Packet.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(scratch.AsSpan(ipOffset + 4)) : BinaryPrimitives.ReadUInt16BigEndian(scratch.AsSpan(ipOffset + 2));
-        Counters.AddUnreachable();
+        if (!timeExceeded)
+        {
+            Counters.AddUnreachable();
+        }
         Route(vni, network, scratch, ipOffset, Math.Min(ipLength, n - EthernetFrame.HeaderLength), null);
     }
 

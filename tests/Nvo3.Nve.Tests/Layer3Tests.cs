@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Nvo3.Lab;
 using Nvo3.Nva;
 using Nvo3.Packets;
@@ -80,6 +81,36 @@ public class Layer3Tests
 
         await LabFixture.WaitAsync(() => f.A.Counters.Dropped(DropReason.UnknownDestination) == 1, "the drop");
         Assert.Equal(0, f.B.Counters.Decapsulated - 1); // no guessing: only the first ping reached b
+    }
+
+    [Fact]
+    public async Task RoutedPacket_LosesOneHop_AndAtTheLastOneTheSenderHearsTimeExceeded()
+    {
+        var (f, vm1, vm2) = await TwoVmsAsync();
+        await using var lab = f;
+        await vm1.PingUntilAnsweredAsync(vm2.IPv4!.Value, TimeSpan.FromSeconds(10));
+        Assert.Equal(63, vm1.LastHopLimit); // the reply left vm2 with 64 and crossed one gateway
+        await vm1.PingUntilAnsweredAsync(vm2.IPv6!.Value, TimeSpan.FromSeconds(10));
+        Assert.Equal(63, vm1.LastHopLimit);
+        long reachedB = f.B.Counters.Decapsulated;
+
+        // Echo requests that arrive with one hop left: the gateway may not forward them.
+        var gatewayMac = Authority.AnycastGatewayMac(Vni);
+        var port = (MemoryPort)f.A.GetPort(Vni, vm1.Mac)!.Port;
+        var frame = new byte[128];
+        int n = IcmpV4Writer.WriteEchoFrame(frame, gatewayMac, vm1.Mac, vm1.IPv4!.Value, vm2.IPv4!.Value, false, 7, 1, "ttl"u8);
+        var ip = frame.AsSpan(EthernetFrame.HeaderLength, IPv4Packet.MinHeaderLength);
+        ip[8] = 1;
+        ip[10] = ip[11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum.Compute(ip));
+        Assert.True(port.InjectForTest(frame.AsSpan(0, n)));
+        n = IcmpV6Writer.WriteEchoFrame(frame, gatewayMac, vm1.Mac, vm1.IPv6!.Value, vm2.IPv6!.Value, false, 7, 1, "hop"u8);
+        frame[EthernetFrame.HeaderLength + 7] = 1;
+        Assert.True(port.InjectForTest(frame.AsSpan(0, n)));
+
+        await LabFixture.WaitAsync(() => vm1.TimeExceeded == 2, "two time exceeded from the gateway");
+        Assert.Equal(2, f.A.Counters.Dropped(DropReason.HopLimitExceeded));
+        Assert.Equal(reachedB, f.B.Counters.Decapsulated);
     }
 
     [Fact]

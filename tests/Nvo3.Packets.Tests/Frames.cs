@@ -111,6 +111,15 @@ internal static class Frames
         return Build(b => IcmpV6Writer.WriteDestinationUnreachableFrame(b, VmMac, GatewayMac, GatewayIPv6, IcmpV6Packet.CodeAddressUnreachable, original));
     }
 
+    /// <summary>The gateway's time exceeded (TTL or hop limit exceeded in transit) for the VM's UDP packet.</summary>
+    public static byte[] TimeExceeded(bool v6)
+    {
+        var original = UdpPacket(v6);
+        return v6
+            ? Build(b => IcmpV6Writer.WriteTimeExceededFrame(b, VmMac, GatewayMac, GatewayIPv6, original))
+            : Build(b => IcmpV4Writer.WriteTimeExceededFrame(b, VmMac, GatewayMac, GatewayIPv4, original));
+    }
+
     /// <summary>A VXLAN underlay frame from NVE A to NVE B around <paramref name="inner"/>.</summary>
     public static byte[] Vxlan(byte[] inner, bool v6Underlay = false, uint vni = Vni) =>
         Build(b => UnderlayFrame.WriteVxlan(b, NveMacB, NveMacA, v6Underlay ? UnderlayA6 : UnderlayA4, v6Underlay ? UnderlayB6 : UnderlayB4, vni, inner));

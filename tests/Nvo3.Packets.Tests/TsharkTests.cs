@@ -182,6 +182,32 @@ public class TsharkTests
     }
 
     [Fact]
+    public async Task TimeExceededAndForwardedPackets_Tshark_ReadsThemWithGoodChecksums()
+    {
+        var forwarded = Frames.UdpFrame(v6: false);
+        Assert.True(IpForwarding.TryDecrementHopLimit(forwarded.AsSpan(EthernetFrame.HeaderLength)));
+        byte[][] frames = [Frames.TimeExceeded(v6: false), Frames.TimeExceeded(v6: true), forwarded];
+
+        var dissected = await Tshark.DissectAsync(frames, TestContext.Current.CancellationToken);
+
+        Assert.Equal(frames.Length, dissected.Count);
+        for (int i = 0; i < frames.Length; i++)
+        {
+            AssertClean(dissected[i], i);
+        }
+        Assert.Equal("11", dissected[0].Single("icmp.type"));
+        Assert.Equal("0", dissected[0].Single("icmp.code"));
+        Assert.Equal(Good, dissected[0].Single("icmp.checksum.status"));
+        Assert.Equal(["10.1.0.1", "10.1.0.5"], dissected[0].Values("ip.src")); // from the gateway, quoting the VM's packet
+        Assert.Equal("3", dissected[1].Single("icmpv6.type"));
+        Assert.Equal("0", dissected[1].Single("icmpv6.code"));
+        Assert.Equal(Good, dissected[1].Single("icmpv6.checksum.status"));
+        Assert.Equal("63", dissected[2].Single("ip.ttl"));
+        Assert.Equal(Good, dissected[2].Single("ip.checksum.status"));
+        Assert.Equal(Good, dissected[2].Single("udp.checksum.status"));
+    }
+
+    [Fact]
     public async Task CapturedPackets_Tshark_AllChecksumsGood()
     {
         // Confirms the hand-worked checksums in CapturedPackets (and the kernel's own). The first

@@ -244,6 +244,7 @@ public sealed partial class EmulatedVm
 
     private void ReceiveIp(MacAddress from, IpAddr source, IpAddr destination, byte protocol, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> packet)
     {
+        _lastHopLimit = packet[0] >> 4 == 6 ? packet[7] : packet[8];
         switch (protocol)
         {
             case IpProtocol.Udp:
@@ -268,6 +269,10 @@ public sealed partial class EmulatedVm
                     {
                         Interlocked.Increment(ref _unreachables);
                     }
+                    else if (icmp.Type == IcmpV4Packet.TypeTimeExceeded)
+                    {
+                        Interlocked.Increment(ref _timeExceeded);
+                    }
                 }
                 break;
             case IpProtocol.IcmpV6:
@@ -285,6 +290,10 @@ public sealed partial class EmulatedVm
                     else if (icmp6.Type == IcmpV6Packet.TypeDestinationUnreachable)
                     {
                         Interlocked.Increment(ref _unreachables);
+                    }
+                    else if (icmp6.Type == IcmpV6Packet.TypeTimeExceeded)
+                    {
+                        Interlocked.Increment(ref _timeExceeded);
                     }
                 }
                 break;

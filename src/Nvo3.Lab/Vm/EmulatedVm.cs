@@ -72,11 +72,19 @@ public sealed partial class EmulatedVm : IDisposable
     /// <summary>ICMP destination-unreachable messages received.</summary>
     public long Unreachables => Interlocked.Read(ref _unreachables);
 
+    /// <summary>ICMP time-exceeded messages received (a router would not forward its packet).</summary>
+    public long TimeExceeded => Interlocked.Read(ref _timeExceeded);
+
+    /// <summary>The TTL or hop limit of the last IP packet it received (what the routers on the way left of it).</summary>
+    public byte LastHopLimit => _lastHopLimit;
+
     /// <summary>Frames it could not send (no neighbor answer, or its port full).</summary>
     public long SendFailures => Interlocked.Read(ref _sendFailures);
 
     private long _echoReplies;
     private long _unreachables;
+    private long _timeExceeded;
+    private volatile byte _lastHopLimit;
     private long _sendFailures;
 
     /// <summary>All its addresses.</summary>

@@ -14,8 +14,12 @@ public readonly ref struct IcmpV4Packet
     public const byte TypeDestinationUnreachable = 3;
     /// <summary>Echo request.</summary>
     public const byte TypeEchoRequest = 8;
+    /// <summary>Time exceeded.</summary>
+    public const byte TypeTimeExceeded = 11;
     /// <summary>Destination unreachable code: host unreachable.</summary>
     public const byte CodeHostUnreachable = 1;
+    /// <summary>Time exceeded code: TTL exceeded in transit.</summary>
+    public const byte CodeTtlExceeded = 0;
 
     private readonly ReadOnlySpan<byte> _data;
 

@@ -30,7 +30,15 @@ public static class IcmpV4Writer
     /// Writes a destination unreachable quoting <paramref name="original"/> (its IP header and as
     /// much payload as fits 576 bytes); returns its length.
     /// </summary>
-    public static int WriteDestinationUnreachable(Span<byte> destination, byte code, ReadOnlySpan<byte> original)
+    public static int WriteDestinationUnreachable(Span<byte> destination, byte code, ReadOnlySpan<byte> original) =>
+        WriteError(destination, IcmpV4Packet.TypeDestinationUnreachable, code, original);
+
+    /// <summary>Writes a time exceeded (TTL exceeded in transit) quoting <paramref name="original"/>; returns its length.</summary>
+    public static int WriteTimeExceeded(Span<byte> destination, ReadOnlySpan<byte> original) =>
+        WriteError(destination, IcmpV4Packet.TypeTimeExceeded, IcmpV4Packet.CodeTtlExceeded, original);
+
+    // An error message: type, code, checksum, 4 unused bytes, and the quote.
+    private static int WriteError(Span<byte> destination, byte type, byte code, ReadOnlySpan<byte> original)
     {
         var quote = original[..Math.Min(original.Length, MaxQuote)];
         int length = IcmpV4Packet.HeaderLength + quote.Length;
@@ -38,7 +46,7 @@ public static class IcmpV4Writer
         {
             ThrowHelper.ThrowDestinationTooShort(length, destination.Length);
         }
-        destination[0] = IcmpV4Packet.TypeDestinationUnreachable;
+        destination[0] = type;
         destination[1] = code;
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], 0);
         BinaryPrimitives.WriteUInt32BigEndian(destination[4..], 0);
@@ -62,14 +70,26 @@ public static class IcmpV4Writer
     /// to the sender of <paramref name="originalIpPacket"/>; returns its length.
     /// </summary>
     public static int WriteDestinationUnreachableFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
-        byte code, ReadOnlySpan<byte> originalIpPacket)
+        byte code, ReadOnlySpan<byte> originalIpPacket) =>
+        WriteErrorFrame(destination, ethDst, ethSrc, source, IcmpV4Packet.TypeDestinationUnreachable, code, originalIpPacket);
+
+    /// <summary>
+    /// Writes a whole Ethernet + IPv4 + time exceeded frame from <paramref name="source"/> (the
+    /// router that would not forward it) to the sender of <paramref name="originalIpPacket"/>; returns its length.
+    /// </summary>
+    public static int WriteTimeExceededFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
+        ReadOnlySpan<byte> originalIpPacket) =>
+        WriteErrorFrame(destination, ethDst, ethSrc, source, IcmpV4Packet.TypeTimeExceeded, IcmpV4Packet.CodeTtlExceeded, originalIpPacket);
+
+    private static int WriteErrorFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
+        byte type, byte code, ReadOnlySpan<byte> originalIpPacket)
     {
         if (!IPv4Packet.TryParse(originalIpPacket, out var original, out _))
         {
             ThrowHelper.ThrowArgument(nameof(originalIpPacket), "The quoted packet must be an IPv4 packet.");
         }
         int at = EthernetWriter.Write(destination, ethDst, ethSrc, EtherType.IPv4);
-        int icmp = WriteDestinationUnreachable(destination[(at + IPv4Packet.MinHeaderLength)..], code, original.Bytes);
+        int icmp = WriteError(destination[(at + IPv4Packet.MinHeaderLength)..], type, code, original.Bytes);
         at += IPv4Writer.WriteHeader(destination[at..], source, original.Source, IpProtocol.Icmp, icmp);
         return EthernetWriter.Pad(destination, at + icmp);
     }

@@ -10,6 +10,8 @@ public readonly ref struct IcmpV6Packet
 
     /// <summary>Destination unreachable.</summary>
     public const byte TypeDestinationUnreachable = 1;
+    /// <summary>Time exceeded.</summary>
+    public const byte TypeTimeExceeded = 3;
     /// <summary>Echo request.</summary>
     public const byte TypeEchoRequest = 128;
     /// <summary>Echo reply.</summary>
@@ -24,6 +26,8 @@ public readonly ref struct IcmpV6Packet
     public const byte TypeNeighborAdvertisement = 136;
     /// <summary>Destination unreachable code: address unreachable.</summary>
     public const byte CodeAddressUnreachable = 3;
+    /// <summary>Time exceeded code: hop limit exceeded in transit.</summary>
+    public const byte CodeHopLimitExceeded = 0;
 
     private readonly ReadOnlySpan<byte> _data;
 

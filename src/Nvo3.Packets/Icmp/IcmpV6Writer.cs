@@ -30,7 +30,15 @@ public static class IcmpV6Writer
     }
 
     /// <summary>Writes a destination unreachable quoting <paramref name="original"/>; returns its length.</summary>
-    public static int WriteDestinationUnreachable(Span<byte> destination, byte code, ReadOnlySpan<byte> original, IpAddr source, IpAddr target)
+    public static int WriteDestinationUnreachable(Span<byte> destination, byte code, ReadOnlySpan<byte> original, IpAddr source, IpAddr target) =>
+        WriteError(destination, IcmpV6Packet.TypeDestinationUnreachable, code, original, source, target);
+
+    /// <summary>Writes a time exceeded (hop limit exceeded in transit) quoting <paramref name="original"/>; returns its length.</summary>
+    public static int WriteTimeExceeded(Span<byte> destination, ReadOnlySpan<byte> original, IpAddr source, IpAddr target) =>
+        WriteError(destination, IcmpV6Packet.TypeTimeExceeded, IcmpV6Packet.CodeHopLimitExceeded, original, source, target);
+
+    // An error message: type, code, checksum, 4 unused bytes, and the quote.
+    private static int WriteError(Span<byte> destination, byte type, byte code, ReadOnlySpan<byte> original, IpAddr source, IpAddr target)
     {
         var quote = original[..Math.Min(original.Length, MaxQuote)];
         int length = IcmpV6Packet.HeaderLength + quote.Length;
@@ -38,7 +46,7 @@ public static class IcmpV6Writer
         {
             ThrowHelper.ThrowDestinationTooShort(length, destination.Length);
         }
-        destination[0] = IcmpV6Packet.TypeDestinationUnreachable;
+        destination[0] = type;
         destination[1] = code;
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], 0);
         BinaryPrimitives.WriteUInt32BigEndian(destination[4..], 0);
@@ -163,7 +171,19 @@ public static class IcmpV6Writer
     /// to the sender of <paramref name="originalIpPacket"/>; returns its length.
     /// </summary>
     public static int WriteDestinationUnreachableFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
-        byte code, ReadOnlySpan<byte> originalIpPacket)
+        byte code, ReadOnlySpan<byte> originalIpPacket) =>
+        WriteErrorFrame(destination, ethDst, ethSrc, source, IcmpV6Packet.TypeDestinationUnreachable, code, originalIpPacket);
+
+    /// <summary>
+    /// Writes a whole Ethernet + IPv6 + time exceeded frame from <paramref name="source"/> (the
+    /// router that would not forward it) to the sender of <paramref name="originalIpPacket"/>; returns its length.
+    /// </summary>
+    public static int WriteTimeExceededFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
+        ReadOnlySpan<byte> originalIpPacket) =>
+        WriteErrorFrame(destination, ethDst, ethSrc, source, IcmpV6Packet.TypeTimeExceeded, IcmpV6Packet.CodeHopLimitExceeded, originalIpPacket);
+
+    private static int WriteErrorFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
+        byte type, byte code, ReadOnlySpan<byte> originalIpPacket)
     {
         if (!IPv6Packet.TryParse(originalIpPacket, out var original, out _))
         {
@@ -172,7 +192,7 @@ public static class IcmpV6Writer
         const int ipAt = EthernetFrame.HeaderLength;
         const int icmpAt = ipAt + IPv6Packet.HeaderLength;
         EthernetWriter.Write(destination, ethDst, ethSrc, EtherType.IPv6);
-        int icmp = WriteDestinationUnreachable(destination[icmpAt..], code, original.Bytes, source, original.Source);
+        int icmp = WriteError(destination[icmpAt..], type, code, original.Bytes, source, original.Source);
         IPv6Writer.WriteHeader(destination[ipAt..], source, original.Source, IpProtocol.IcmpV6, icmp);
         return icmpAt + icmp;
     }
