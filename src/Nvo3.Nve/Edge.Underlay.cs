@@ -8,7 +8,7 @@ public sealed partial class Edge
     // handed to its pipeline with the loop's own scratch buffer.
     private void UnderlayLoop(Func<UnderlayBatch, int> receive, Action<UnderlayBatch, int, byte[]> process, CancellationToken cancellationToken)
     {
-        var batch = new UnderlayBatch(Options.BatchSize);
+        using var batch = new UnderlayBatch(Options.BatchSize);
         var scratch = new byte[FrameBatch.Headroom + FrameBatch.MaxFrame];
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -19,6 +19,11 @@ public sealed partial class Edge
             }
             for (int i = 0; i < n; i++)
             {
+                if (batch.IsOversized(i))
+                {
+                    Counters.AddDrop(DropReason.Malformed); // longer than any frame: cut short by the read
+                    continue;
+                }
                 process(batch, i, scratch);
             }
         }

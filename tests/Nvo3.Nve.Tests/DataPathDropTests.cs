@@ -68,6 +68,23 @@ public class DataPathDropTests
     }
 
     [Fact]
+    public async Task Underlay_DatagramLargerThanAnyFrame_IsDroppedAndCountedAndTheLoopGoesOn()
+    {
+        var (f, vm) = await OneVmAsync();
+        await using var _ = f;
+        using var injector = await Injector.CreateAsync(f, 9, register: true);
+        var jumbo = new byte[UnderlayBatch.MaxDatagram + 1000];
+        Injector.ProbeDatagram(LabFixture.Vni, vm, 0).CopyTo(jumbo, 0);
+
+        injector.Send(f.A, jumbo);
+        injector.Send(f.A, Injector.ProbeDatagram(LabFixture.Vni, vm, 1));
+
+        await LabFixture.WaitAsync(() => vm.Probes.Seen(1), "the good probe after the oversized one");
+        Assert.Equal(1, f.A.Counters.Dropped(DropReason.Malformed));
+        Assert.False(vm.Probes.Seen(0));
+    }
+
+    [Fact]
     public async Task Underlay_ForAMacThatIsNotHere_IsDroppedAndCounted()
     {
         var (f, vm) = await OneVmAsync();

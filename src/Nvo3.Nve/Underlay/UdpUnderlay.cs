@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Nvo3.Nva;
+using Nvo3.Nve.Linux;
 using Nvo3.Packets;
 
 namespace Nvo3.Nve;
@@ -87,7 +88,8 @@ public sealed class UdpUnderlay : IDisposable
 
     /// <summary>
     /// Waits for a datagram, then reads every one already queued (up to the batch's capacity),
-    /// each at the batch's headroom. Returns 0 when the socket was closed.
+    /// each at the batch's headroom: on Linux with one recvmmsg(2), elsewhere one at a time.
+    /// Returns 0 when the socket was closed.
     /// </summary>
     public int Receive(UnderlayBatch batch) => Receive(_receive, _from, batch);
 
@@ -99,13 +101,24 @@ public sealed class UdpUnderlay : IDisposable
         int n = 0;
         try
         {
-            do
+            // The first read blocks (and ends when the socket is disposed); the rest do not wait.
+            int length = socket.ReceiveFrom(batch.WriteArea(0), SocketFlags.None, from);
+            batch.Set(0, length, ReadSender(from, out ushort port), port);
+            n = 1;
+            if (OperatingSystem.IsLinux())
             {
-                int length = socket.ReceiveFrom(batch.WriteArea(n), SocketFlags.None, from);
-                batch.Set(n, length, ReadSender(from, out ushort port), port);
-                n++;
+                batch.Receiver ??= new BatchReceiver(batch, UnderlayBatch.ReadLength);
+                n += batch.Receiver.ReadQueued(socket, batch, 1);
             }
-            while (n < batch.Capacity && socket.Available > 0);
+            else
+            {
+                while (n < batch.Capacity && socket.Available > 0)
+                {
+                    length = socket.ReceiveFrom(batch.WriteArea(n), SocketFlags.None, from);
+                    batch.Set(n, length, ReadSender(from, out port), port);
+                    n++;
+                }
+            }
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.Interrupted or SocketError.OperationAborted or SocketError.Shutdown or SocketError.NotSocket)
         {
