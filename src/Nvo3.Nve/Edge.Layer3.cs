@@ -89,6 +89,10 @@ public sealed partial class Edge
         // first NVE; the overlay behind it is one hop), and at zero the sender hears why.
         int ipOffset = FrameBatch.Headroom + EthernetFrame.HeaderLength;
         var packet = batch.Buffer(i).AsSpan(ipOffset, ipLength);
+        if (ToGateway(port, network, gatewayMac, packet, scratch))
+        {
+            return;
+        }
         if (!IpForwarding.TryDecrementHopLimit(packet))
         {
             Counters.AddDrop(DropReason.HopLimitExceeded);
@@ -99,6 +103,40 @@ public sealed partial class Edge
             return;
         }
         Route(port.Vni, network, batch.Buffer(i), ipOffset, ipLength, null);
+    }
+
+    // A packet for the gateway's own address: an echo request is answered, as routers do;
+    // anything else has no service behind it and is dropped. False when the packet is not for it.
+    private bool ToGateway(LocalPort port, VirtualNetwork network, MacAddress gatewayMac, ReadOnlySpan<byte> packet, byte[] scratch)
+    {
+        bool v6 = packet[0] >> 4 == 6;
+        var destination = v6 ? IpAddr.ReadV6(packet[24..]) : IpAddr.ReadV4(packet[16..]);
+        if (!IsGateway(network, destination))
+        {
+            return false;
+        }
+        int n = 0;
+        if (v6)
+        {
+            if (IPv6Packet.TryParse(packet, out var ip6, out _) && ip6.NextHeader == IpProtocol.IcmpV6
+                && IcmpV6Packet.TryParse(ip6.Payload, out var echo, out _) && echo.Type == IcmpV6Packet.TypeEchoRequest)
+            {
+                n = IcmpV6Writer.WriteEchoFrame(scratch, port.Mac, gatewayMac, destination, ip6.Source, true, echo.Identifier, echo.SequenceNumber, echo.Body);
+            }
+        }
+        else if (IPv4Packet.TryParse(packet, out var ip4, out _) && ip4.Protocol == IpProtocol.Icmp
+            && IcmpV4Packet.TryParse(ip4.Payload, out var echo, out _) && echo.Type == IcmpV4Packet.TypeEchoRequest)
+        {
+            n = IcmpV4Writer.WriteEchoFrame(scratch, port.Mac, gatewayMac, destination, ip4.Source, true, echo.Identifier, echo.SequenceNumber, echo.Body);
+        }
+        if (n == 0)
+        {
+            Counters.AddDrop(DropReason.UnknownDestination);
+            return true;
+        }
+        SendToPort(port, scratch.AsSpan(0, n));
+        Counters.AddToTenant();
+        return true;
     }
 
     // ICMP errors never answer ICMP errors (RFC 1122 3.2.2, RFC 4443 2.4).

@@ -84,6 +84,22 @@ public class Layer3Tests
     }
 
     [Fact]
+    public async Task Ping_ToTheGatewaysOwnAddresses_IsAnsweredByTheLocalNve()
+    {
+        var (f, vm1, _) = await TwoVmsAsync();
+        await using var lab = f;
+        long encapsulated = f.A.Counters.Encapsulated;
+
+        await vm1.PingUntilAnsweredAsync(IpAddr.Parse("10.30.0.1"), TimeSpan.FromSeconds(10));
+        Assert.Equal(64, vm1.LastHopLimit); // from the gateway itself, not routed
+        await vm1.PingUntilAnsweredAsync(IpAddr.Parse("fd00:300::1"), TimeSpan.FromSeconds(10));
+        Assert.Equal(64, vm1.LastHopLimit);
+
+        Assert.Equal(encapsulated, f.A.Counters.Encapsulated); // answered at a, nothing went out
+        Assert.Equal(0, f.A.Counters.Dropped(DropReason.UnknownDestination));
+    }
+
+    [Fact]
     public async Task RoutedPacket_LosesOneHop_AndAtTheLastOneTheSenderHearsTimeExceeded()
     {
         var (f, vm1, vm2) = await TwoVmsAsync();
