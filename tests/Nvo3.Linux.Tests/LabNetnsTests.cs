@@ -28,6 +28,26 @@ public class LabNetnsTests
     }
 
     [Fact]
+    public async Task Layer3_KernelVmsPingTheGatewayAndEachOther_ThroughOneRoutedHop()
+    {
+        Root.Require();
+        Root.RequireTool("ping", "-V", "iputils-ping");
+        await using var lab = await LabFixture.UpAsync(hosts: 2, vms: 2, layer: "l3");
+        string vm1 = lab.Netns("vm1");
+
+        var results = new[]
+        {
+            Ping.Run(vm1, "10.100.0.254"), Ping.Run(vm1, "fd00:100::fe"), // the anycast gateway itself
+            Ping.Run(vm1, "10.100.0.2"), Ping.Run(vm1, "fd00:100::2"),
+        };
+
+        Assert.All(results, r => Assert.True(r.Received == r.Sent, $"{r.Received}/{r.Sent} answered\n{lab.Logs()}"));
+        Assert.Equal(64, Ping.ReplyTtl(vm1, "10.100.0.254")); // answered by the gateway: no hop
+        Assert.Equal(63, Ping.ReplyTtl(vm1, "10.100.0.2")); // vm2's reply crossed the gateway once
+        Assert.Equal(63, Ping.ReplyTtl(vm1, "fd00:100::2"));
+    }
+
+    [Fact]
     public async Task HotMove_TcpStreamBetweenVms_KeepsRunningWithEveryByteInOrder()
     {
         Root.Require();

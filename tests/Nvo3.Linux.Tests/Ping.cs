@@ -18,6 +18,19 @@ internal static partial class Ping
             : throw new IOException($"ping {target} from {netns} said: {result.Stdout} {result.Stderr}");
     }
 
+    /// <summary>Pings <paramref name="target"/> once from <paramref name="netns"/>; returns the TTL (hop limit) of the reply.</summary>
+    public static int ReplyTtl(string netns, string target)
+    {
+        var result = HostCommand.TryRun("ip", "netns", "exec", netns, "ping", "-n", "-c", "1", "-W", "2", target);
+        var match = Ttl().Match(result.Stdout);
+        return match.Success
+            ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)
+            : throw new IOException($"ping {target} from {netns} said: {result.Stdout} {result.Stderr}");
+    }
+
+    [GeneratedRegex(@"(?:ttl|hlim)=(\d+)")]
+    private static partial Regex Ttl();
+
     [GeneratedRegex(@"(\d+) packets transmitted, (\d+) received")]
     private static partial Regex Summary();
 }
