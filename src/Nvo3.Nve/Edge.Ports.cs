@@ -149,6 +149,8 @@ public sealed partial class Edge
     {
         var batch = new FrameBatch(Options.BatchSize);
         var scratch = new byte[FrameBatch.Headroom + FrameBatch.MaxFrame];
+        // What a batch of tenant frames sends to the underlay leaves together (sendmmsg).
+        using var sends = _underlay.CreateSendBatch(Options.BatchSize);
         while (!cancellationToken.IsCancellationRequested)
         {
             int n;
@@ -168,9 +170,17 @@ public sealed partial class Edge
             {
                 return; // the port closed
             }
-            for (int i = 0; i < n; i++)
+            _underlay.BeginBatch(sends);
+            try
             {
-                FromTenant(local, batch, i, scratch);
+                for (int i = 0; i < n; i++)
+                {
+                    FromTenant(local, batch, i, scratch);
+                }
+            }
+            finally
+            {
+                EndSends();
             }
         }
     }

@@ -10,6 +10,7 @@ public sealed partial class Edge
     {
         using var batch = new UnderlayBatch(Options.BatchSize);
         var scratch = new byte[FrameBatch.Headroom + FrameBatch.MaxFrame];
+        using var sends = _underlay.CreateSendBatch(Options.BatchSize); // redirected packets leave together
         while (!cancellationToken.IsCancellationRequested)
         {
             int n = receive(batch);
@@ -17,15 +18,33 @@ public sealed partial class Edge
             {
                 return; // the socket closed
             }
-            for (int i = 0; i < n; i++)
+            _underlay.BeginBatch(sends);
+            try
             {
-                if (batch.IsOversized(i))
+                for (int i = 0; i < n; i++)
                 {
-                    Counters.AddDrop(DropReason.Malformed); // longer than any frame: cut short by the read
-                    continue;
+                    if (batch.IsOversized(i))
+                    {
+                        Counters.AddDrop(DropReason.Malformed); // longer than any frame: cut short by the read
+                        continue;
+                    }
+                    process(batch, i, scratch);
                 }
-                process(batch, i, scratch);
             }
+            finally
+            {
+                EndSends();
+            }
+        }
+    }
+
+    // Sends what this thread gathered for the underlay since BeginBatch; counts what the kernel refused.
+    private void EndSends()
+    {
+        int refused = _underlay.EndBatch();
+        if (refused > 0)
+        {
+            Counters.AddDrops(DropReason.SendFailed, refused);
         }
     }
 

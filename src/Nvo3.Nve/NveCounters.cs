@@ -26,6 +26,8 @@ public sealed class NveCounters
 
     internal void AddDrop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);
 
+    internal void AddDrops(DropReason reason, int count) => Interlocked.Add(ref _drops[(int)reason], count);
+
     internal void AddFromTenant() => Interlocked.Increment(ref _fromTenants);
 
     internal void AddToTenant(int count = 1) => Interlocked.Add(ref _toTenants, count);

@@ -61,6 +61,48 @@ public class UdpUnderlayTests
         }
     }
 
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void SendsInABatch_LeaveAtItsEnd_EachFlowInOrder_AndAreCounted(string address)
+    {
+        var ip = IpAddr.Parse(address);
+        using var sender = Bind(ip);
+        using var receiver = Bind(ip);
+        var peer = new Peer("b", receiver.Local);
+        using var gathered = sender.CreateSendBatch(4);
+        Assert.NotNull(gathered); // Linux: sendmmsg
+
+        sender.BeginBatch(gathered);
+        for (int i = 0; i < 10; i++) // more than the batch holds: it flushes on the way
+        {
+            Assert.True(sender.Send(Enumerable.Repeat((byte)i, 30 + i).ToArray(), peer, flowHash: i % 3));
+        }
+        var jumbo = new byte[UnderlayBatch.MaxDatagram + 10]; // too large to gather: sent at once
+        Assert.True(sender.Send(jumbo, peer, flowHash: 0));
+        Assert.Equal(9, sender.DatagramsSent); // two flushes of 4 and the large one; 2 still gathered
+        Assert.Equal(0, sender.EndBatch());
+        Assert.Equal(11, sender.DatagramsSent);
+        Assert.Equal(Enumerable.Range(0, 10).Sum(i => 30 + i) + jumbo.Length, sender.BytesSent);
+
+        using var batch = new UnderlayBatch(16);
+        var got = new List<byte[]>();
+        while (got.Count < 11)
+        {
+            int n = receiver.Receive(batch);
+            got.AddRange(Enumerable.Range(0, n).Select(i => batch.Datagram(i).ToArray()));
+        }
+        var small = got.Where(d => d.Length < 100).ToList();
+        Assert.Equal(10, small.Count);
+        foreach (int flow in new[] { 0, 1, 2 })
+        {
+            var sequence = small.Select(d => (int)d[0]).Where(v => v % 3 == flow).ToList();
+            Assert.Equal(Enumerable.Range(0, 10).Where(v => v % 3 == flow), sequence); // in order within the flow
+        }
+        Assert.All(small, d => Assert.Equal(30 + d[0], d.Length));
+        Assert.Contains(got, d => d.Length == UnderlayBatch.ReadLength); // the large one, cut at the receiver's read
+    }
+
     // An underlay on a free port pair (VXLAN and the GPE port after it).
     private static UdpUnderlay Bind(IpAddr address)
     {

@@ -118,6 +118,9 @@ internal static unsafe partial class LibC
         public uint Length;
     }
 
+    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMmsg(SafeHandle fd, MMsgHdr* messages, uint count, int flags);
+
     [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
     public static partial nint Recv(SafeHandle fd, byte* buffer, nint length, int flags);
 

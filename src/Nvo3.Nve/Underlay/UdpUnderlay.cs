@@ -136,13 +136,71 @@ public sealed class UdpUnderlay : IDisposable
     /// <summary>Sends one datagram from the socket picked by <paramref name="flowHash"/>; false when the socket refused it.</summary>
     public bool Send(ReadOnlySpan<byte> datagram, Peer to, int flowHash) => Send(datagram, to, flowHash, gpe: false);
 
-    /// <summary>Sends one datagram to the peer's VXLAN or VXLAN-GPE port; false when the socket refused it.</summary>
+    // A thread between BeginBatch and EndBatch gathers its sends here (Linux).
+    [ThreadStatic]
+    private static BatchSender? t_batch;
+    [ThreadStatic]
+    private static UdpUnderlay? t_batchOwner;
+    [ThreadStatic]
+    private static int t_batchFailures;
+
+    /// <summary>Gathered sends for one loop (null where sendmmsg is not available); the loop disposes it.</summary>
+    internal BatchSender? CreateSendBatch(int capacity) =>
+        OperatingSystem.IsLinux() && !DiscardSends ? new BatchSender(capacity, UnderlayBatch.MaxDatagram) : null;
+
+    /// <summary>
+    /// Until <see cref="EndBatch"/>, this thread's sends through this underlay are copied into
+    /// <paramref name="batch"/> and leave together, one sendmmsg per socket, in order.
+    /// </summary>
+    internal void BeginBatch(BatchSender? batch)
+    {
+        t_batch = batch;
+        t_batchOwner = batch is null ? null : this;
+        t_batchFailures = 0;
+    }
+
+    /// <summary>Sends what the thread gathered since <see cref="BeginBatch"/>; returns how many the kernel refused.</summary>
+    internal int EndBatch()
+    {
+        var batch = t_batch;
+        t_batch = null;
+        t_batchOwner = null;
+        int failed = t_batchFailures + (batch is null ? 0 : Flush(batch));
+        t_batchFailures = 0;
+        return failed;
+    }
+
+    private int Flush(BatchSender batch)
+    {
+        int count = batch.Count;
+        int failed = batch.Flush(_send, out long bytes);
+        Interlocked.Add(ref _bytesSent, bytes);
+        Interlocked.Add(ref _datagramsSent, count - failed);
+        return failed;
+    }
+
+    /// <summary>
+    /// Sends one datagram to the peer's VXLAN or VXLAN-GPE port; false when the socket refused it.
+    /// Inside a batch (<see cref="BeginBatch"/>) it is queued, and a refusal is counted at the end.
+    /// </summary>
     public bool Send(ReadOnlySpan<byte> datagram, Peer to, int flowHash, bool gpe)
     {
         int i = (int)((uint)flowHash % (uint)_send.Length);
         if (DiscardSends)
         {
             return true;
+        }
+        if (ReferenceEquals(t_batchOwner, this) && t_batch is { } batch)
+        {
+            if (batch.IsFull)
+            {
+                t_batchFailures += Flush(batch);
+            }
+            if (batch.TryAdd(i, datagram, gpe ? to.GpeSocketAddress : to.SocketAddress))
+            {
+                Tap?.Invoke(Local.Address, _sendPorts[i], to.Endpoint.Address, gpe ? GpePortFor(to.Endpoint.Port) : to.Endpoint.Port, datagram);
+                return true;
+            }
         }
         try
         {
