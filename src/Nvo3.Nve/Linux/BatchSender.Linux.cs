@@ -12,24 +12,16 @@ namespace Nvo3.Nve.Linux;
 /// </summary>
 internal sealed unsafe class BatchSender : IDisposable
 {
-    private const int NameSize = 28; // sizeof(struct sockaddr_in6)
-
     private readonly byte[][] _slots;
     private readonly int[] _lengths;
     private readonly int[] _sockets;
     private readonly int _slotSize;
-    private LibC.MMsgHdr* _messages;
-    private LibC.IoVec* _iov;
-    private byte* _names;
+    private readonly MessageVectors _vectors;
     private int _count;
 
     /// <summary>Room for <paramref name="capacity"/> datagrams of up to <paramref name="slotSize"/> bytes.</summary>
     public BatchSender(int capacity, int slotSize)
     {
-        if (sizeof(LibC.MMsgHdr) != 64 || sizeof(LibC.MsgHdr) != 56)
-        {
-            throw new PlatformNotSupportedException("sendmmsg batches need the 64-bit Linux layout of struct mmsghdr.");
-        }
         _slotSize = slotSize;
         _slots = new byte[capacity][];
         for (int i = 0; i < capacity; i++)
@@ -38,9 +30,7 @@ internal sealed unsafe class BatchSender : IDisposable
         }
         _lengths = new int[capacity];
         _sockets = new int[capacity];
-        _messages = (LibC.MMsgHdr*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(LibC.MMsgHdr)));
-        _iov = (LibC.IoVec*)NativeMemory.AllocZeroed((nuint)(capacity * sizeof(LibC.IoVec)));
-        _names = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * NameSize));
+        _vectors = new MessageVectors(capacity);
     }
 
     /// <summary>True when no more fits: flush first.</summary>
@@ -52,7 +42,7 @@ internal sealed unsafe class BatchSender : IDisposable
     /// <summary>Copies <paramref name="datagram"/> for socket <paramref name="socket"/> and <paramref name="to"/>; false when it is full or the datagram too large.</summary>
     public bool TryAdd(int socket, ReadOnlySpan<byte> datagram, SocketAddress to)
     {
-        if (_count == _slots.Length || datagram.Length > _slotSize || to.Size > NameSize)
+        if (_count == _slots.Length || datagram.Length > _slotSize || to.Size > MessageVectors.NameSize)
         {
             return false;
         }
@@ -60,12 +50,11 @@ internal sealed unsafe class BatchSender : IDisposable
         datagram.CopyTo(_slots[i]);
         _lengths[i] = datagram.Length;
         _sockets[i] = socket;
-        var name = new Span<byte>(_names + (i * NameSize), NameSize);
-        to.Buffer.Span[..to.Size].CopyTo(name);
-        _iov[i].Base = Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_slots[i]));
-        _iov[i].Length = (nuint)datagram.Length;
-        _messages[i].Header.Name = _names + (i * NameSize);
-        _messages[i].Header.NameLength = (uint)to.Size;
+        to.Buffer.Span[..to.Size].CopyTo(new Span<byte>(_vectors.Name(i), MessageVectors.NameSize));
+        _vectors.Iov[i].Base = Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_slots[i]));
+        _vectors.Iov[i].Length = (nuint)datagram.Length;
+        _vectors.Messages[i].Header.Name = _vectors.Name(i);
+        _vectors.Messages[i].Header.NameLength = (uint)to.Size;
         return true;
     }
 
@@ -92,8 +81,8 @@ internal sealed unsafe class BatchSender : IDisposable
             {
                 if (_sockets[i] == s)
                 {
-                    order[n] = _messages[i];
-                    order[n].Header.Iov = &_iov[i];
+                    order[n] = _vectors.Messages[i];
+                    order[n].Header.Iov = &_vectors.Iov[i];
                     order[n].Header.IovLength = 1;
                     order[n].Header.Control = null;
                     order[n].Header.ControlLength = 0;
@@ -132,13 +121,5 @@ internal sealed unsafe class BatchSender : IDisposable
         return failed;
     }
 
-    public void Dispose()
-    {
-        NativeMemory.Free(_messages);
-        NativeMemory.Free(_iov);
-        NativeMemory.Free(_names);
-        _messages = null;
-        _iov = null;
-        _names = null;
-    }
+    public void Dispose() => _vectors.Dispose();
 }
