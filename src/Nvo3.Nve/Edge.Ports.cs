@@ -83,13 +83,17 @@ public sealed partial class Edge
             // No prepared redirect seen yet: the destination is the other placement.
             target = _peers.ByName(binding.Placements.FirstOrDefault(p => p.Nve != Name)?.Nve);
         }
+        // The redirect first: a packet that finds the port paused always finds where to send it.
+        if (target is not null && Options.InflightForwarding)
+        {
+            _redirects[(vni, mac)] = new RedirectEntry(target, Now + TicksFor(Options.LocalRedirectHold));
+        }
         lock (local.Gate)
         {
             local.State = PortState.Paused;
         }
         if (target is not null && Options.InflightForwarding)
         {
-            _redirects[(vni, mac)] = new RedirectEntry(target, Now + TicksFor(Options.LocalRedirectHold));
             Log.Paused(_logger, Name, mac, vni, target.Name);
         }
         return target?.Name;

@@ -147,10 +147,15 @@ public sealed partial class Authority
             {
                 var r = RecordJson.Decode<Redirect>(e.Value);
                 txn.IfUnchanged(e.Key, e);
-                if (r.OldNve == request.Nve || r.OldNve == holder)
+                if (holder is not null && r.OldNve == holder)
                 {
-                    // Back where it was: nothing to forward from here. The holder's is rewritten below.
-                    txn.Delete(e.Key);
+                    // Rewritten below, in place: a delete before the put would leave the old NVE,
+                    // between the two watch events, without its redirect while packets still arrive.
+                    continue;
+                }
+                if (r.OldNve == request.Nve)
+                {
+                    txn.Delete(e.Key); // back where it was: nothing to forward from here
                 }
                 else
                 {

@@ -58,6 +58,34 @@ public class MigrationRulesTests
     }
 
     [Fact]
+    public async Task ActivateAtDestination_RewritesTheSourcesRedirectInPlace_NeverDeletesIt()
+    {
+        // Between a delete and a put the source NVE, following the watch, would have no redirect
+        // while packets in flight still reach it.
+        var f = await DirectoryFixture.CreateAsync();
+        var m = await BeginAsync(f, "b");
+        await f.Authority.PauseMigrationAsync(m.Id);
+        long from = await f.Store.GetRevisionAsync() + 1;
+
+        await f.ClaimAsync("b", 0, MoveTrigger.Garp, DirectoryFixture.Ip4);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var events = new List<Nvo3.Nva.Storage.StoreEvent>();
+        long until = await f.Store.GetRevisionAsync();
+        await foreach (var batch in f.Store.WatchAsync("redirect/", from, cts.Token))
+        {
+            events.AddRange(batch);
+            if (events.Count > 0 && events[^1].Revision >= until)
+            {
+                break;
+            }
+        }
+        var redirect = Assert.Single(events);
+        Assert.Equal(Nvo3.Nva.Storage.StoreEventKind.Put, redirect.Kind);
+        Assert.True(Records.RecordJson.Decode<Redirect>(redirect.Value!).Expires is not null);
+    }
+
+    [Fact]
     public async Task Commit_DisassociatesTheSourceAndTheSweeperExpiresTheRedirect()
     {
         var f = await DirectoryFixture.CreateAsync();
