@@ -26,10 +26,8 @@ public static class IpForwarding
                 ushort before = BinaryPrimitives.ReadUInt16BigEndian(packet[8..]);
                 packet[8]--;
                 ushort after = BinaryPrimitives.ReadUInt16BigEndian(packet[8..]);
-                // RFC 1624 equation 3: HC' = ~(~HC + ~m + m').
                 ushort checksum = BinaryPrimitives.ReadUInt16BigEndian(packet[10..]);
-                ulong sum = (ushort)~checksum + (ulong)(ushort)~before + after;
-                BinaryPrimitives.WriteUInt16BigEndian(packet[10..], (ushort)~Checksum.Fold(sum));
+                BinaryPrimitives.WriteUInt16BigEndian(packet[10..], Checksum.Update(checksum, before, after));
                 return true;
             case 6:
                 if (packet.Length < IPv6Packet.HeaderLength || packet[7] <= 1)
