@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Nvo3.Packets;
 
 namespace Nvo3.Nve.Linux;
 
@@ -12,8 +11,6 @@ namespace Nvo3.Nve.Linux;
 /// </summary>
 internal sealed unsafe class BatchReceiver : IDisposable
 {
-    private const ushort AfInet6 = 10;
-
     private readonly int _capacity;
     private readonly MessageVectors _vectors;
 
@@ -66,11 +63,10 @@ internal sealed unsafe class BatchReceiver : IDisposable
         {
             return 0; // EAGAIN (nothing queued), or the socket went away: the next blocking read says which
         }
+        bool v6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
         for (int i = first; i < first + n; i++)
         {
-            var name = new ReadOnlySpan<byte>(_vectors.Name(i), MessageVectors.NameSize);
-            ushort port = (ushort)((name[2] << 8) | name[3]);
-            var sender = BitConverter.ToUInt16(name) == AfInet6 ? IpAddr.ReadV6(name[8..]) : IpAddr.ReadV4(name[4..]);
+            var sender = UdpUnderlay.ReadSender(new ReadOnlySpan<byte>(_vectors.Name(i), MessageVectors.NameSize), v6, out ushort port);
             batch.Set(i, (int)messages[i].Length, sender, port);
         }
         return n;

@@ -221,11 +221,14 @@ public sealed class UdpUnderlay : IDisposable
     }
 
     // Reads the sender's address and port out of the socket address without allocating.
-    private static IpAddr ReadSender(SocketAddress address, out ushort port)
+    private static IpAddr ReadSender(SocketAddress address, out ushort port) =>
+        ReadSender(address.Buffer.Span, address.Family == AddressFamily.InterNetworkV6, out port);
+
+    /// <summary>The address and port of a struct sockaddr_in or sockaddr_in6.</summary>
+    internal static IpAddr ReadSender(ReadOnlySpan<byte> sockaddr, bool v6, out ushort port)
     {
-        var bytes = address.Buffer.Span;
-        port = (ushort)((bytes[2] << 8) | bytes[3]);
-        return address.Family == AddressFamily.InterNetworkV6 ? IpAddr.ReadV6(bytes[8..]) : IpAddr.ReadV4(bytes[4..]);
+        port = (ushort)((sockaddr[2] << 8) | sockaddr[3]);
+        return v6 ? IpAddr.ReadV6(sockaddr[8..]) : IpAddr.ReadV4(sockaddr[4..]);
     }
 
     /// <inheritdoc />
