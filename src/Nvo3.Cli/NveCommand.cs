@@ -20,7 +20,7 @@ internal static partial class NveCommand
         add.Handle(async (p, ct) =>
         {
             using var client = Cli.Connect(p.GetValue(nva)!);
-            var nve = await client.AddNveAsync(p.GetValue(name)!, p.GetValue(underlay)!.Select(Authority.ParseUnderlay).ToList(),
+            var nve = await client.AddNveAsync(p.GetValue(name)!, p.GetValue(underlay)!.Select(Arguments.ParseUnderlay).ToList(),
                 ProtoMapping.ParsePrefix64(p.GetValue(locator), "--ila-locator"), ct).ConfigureAwait(false);
             Console.WriteLine(p.GetValue(json) ? Json.Print(Json.Nve(nve, true)) : $"added NVE '{nve.Name}' at {string.Join(", ", nve.Underlay)}");
             return Cli.Ok;

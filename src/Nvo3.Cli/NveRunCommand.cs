@@ -65,7 +65,7 @@ internal static partial class NveCommand
             var options = new EdgeOptions
             {
                 Name = p.GetValue(name)!,
-                Underlay = Authority.ParseUnderlay(p.GetValue(underlay)),
+                Underlay = Arguments.ParseUnderlay(p.GetValue(underlay)),
                 Mode = p.GetValue(mode) == "push" ? UpdateMode.Push : UpdateMode.Pull,
                 Activation = p.GetValue(activation),
                 InflightForwarding = !p.GetValue(noInflight),
@@ -135,7 +135,7 @@ internal static partial class NveCommand
         {
             throw new ArgumentException($"--vm '{text}': write NAME=VNI/MAC/IP[/IP], like vm1=100/02:00:00:00:00:01/10.0.0.11/fd00:100::11.");
         }
-        return (text[..eq], vni, Authority.ParseMac(parts[1], "--vm MAC"), parts.Skip(2).Select(ip => Authority.ParseIp(ip, "--vm IP")).ToList());
+        return (text[..eq], vni, Arguments.ParseMac(parts[1], "--vm MAC"), parts.Skip(2).Select(ip => Arguments.ParseIp(ip, "--vm IP")).ToList());
     }
 
     /// <summary>Parses NAME=VNI/MAC; throws <see cref="ArgumentException"/> saying what to write.</summary>

@@ -25,8 +25,8 @@ internal static class VmCommand
             using var client = Cli.Connect(p.GetValue(nva)!);
             var binding = await client.AttachAsync(new AttachRequest(
                 Require(p.GetValue(vni), "--vni"),
-                Authority.ParseMac(p.GetValue(mac), "--mac"),
-                (p.GetValue(ip) ?? []).Select(a => Authority.ParseIp(a, "--ip")).ToList(),
+                Arguments.ParseMac(p.GetValue(mac), "--mac"),
+                (p.GetValue(ip) ?? []).Select(a => Arguments.ParseIp(a, "--ip")).ToList(),
                 p.GetValue(nve) ?? throw new ArgumentException("--nve is required."),
                 p.GetValue(name),
                 p.GetValue(sticky)), ct).ConfigureAwait(false);
@@ -73,7 +73,7 @@ internal static class VmCommand
             }
             else
             {
-                var m = Authority.ParseMac(p.GetValue(mac), "--mac");
+                var m = Arguments.ParseMac(p.GetValue(mac), "--mac");
                 await client.DetachAsync(Require(p.GetValue(vni), "--vni"), m, ct).ConfigureAwait(false);
                 Console.WriteLine($"detached {m} from VNI {p.GetValue(vni)}");
             }
@@ -84,7 +84,7 @@ internal static class VmCommand
         clear.Handle(async (p, ct) =>
         {
             using var client = Cli.Connect(p.GetValue(nva)!);
-            var b = await client.ClearDuplicateAsync(Require(p.GetValue(vni), "--vni"), Authority.ParseMac(p.GetValue(mac), "--mac"), ct).ConfigureAwait(false);
+            var b = await client.ClearDuplicateAsync(Require(p.GetValue(vni), "--vni"), Arguments.ParseMac(p.GetValue(mac), "--mac"), ct).ConfigureAwait(false);
             Console.WriteLine($"cleared '{b.Name}'");
             return Cli.Ok;
         });

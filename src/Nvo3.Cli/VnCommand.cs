@@ -25,9 +25,9 @@ internal static class VnCommand
         {
             using var client = Cli.Connect(p.GetValue(nva)!);
             var networkMode = p.GetValue(mode) == "l3" ? NetworkMode.L3 : NetworkMode.L2;
-            var subnets = p.GetValue(subnet)!.Select(s => Authority.ParsePrefix(s)).ToList();
-            var gatewayMac = Authority.AnycastGatewayMac(p.GetValue(vni));
-            var gateways = (p.GetValue(gateway) ?? []).Select(g => new Gateway(Authority.ParseIp(g, "gateway"), gatewayMac)).ToList();
+            var subnets = p.GetValue(subnet)!.Select(s => Arguments.ParsePrefix(s)).ToList();
+            var gatewayMac = VirtualNetwork.AnycastGatewayMac(p.GetValue(vni));
+            var gateways = (p.GetValue(gateway) ?? []).Select(g => new Gateway(Arguments.ParseIp(g, "gateway"), gatewayMac)).ToList();
             ulong? sir = null;
             if (p.GetValue(ila))
             {

@@ -474,5 +474,5 @@ public sealed partial class Edge
     }
 
     private static MacAddress GatewayMac(VirtualNetwork network) =>
-        network.Gateways.Count > 0 ? network.Gateways[0].Mac : Authority.AnycastGatewayMac(network.Vni);
+        network.Gateways.Count > 0 ? network.Gateways[0].Mac : VirtualNetwork.AnycastGatewayMac(network.Vni);
 }

@@ -37,7 +37,7 @@ public class Layer3Tests
         }
 
         await f.WaitOrExplainAsync(() => vm1.EchoReplies >= 6, "six echo replies");
-        var gatewayMac = Authority.AnycastGatewayMac(Vni);
+        var gatewayMac = VirtualNetwork.AnycastGatewayMac(Vni);
         Assert.True(vm1.Knows(vm2.IPv4!.Value, out var mac4) && mac4 == gatewayMac, "the VM reaches its peer through the gateway MAC");
         Assert.True(vm1.Knows(vm2.IPv6!.Value, out var mac6) && mac6 == gatewayMac);
         Assert.Equal(0, f.A.Counters.Dropped(DropReason.IlaRefused) + f.B.Counters.Dropped(DropReason.IlaRefused));
@@ -76,7 +76,7 @@ public class Layer3Tests
         await LabFixture.WaitAsync(() => vm1.EchoReplies == 1, "a working path");
         // Claim a neighbor entry by hand, as a stale VM cache would, then send to an unbound address.
         var frame = new byte[128];
-        int n = IcmpV4Writer.WriteEchoFrame(frame, Authority.AnycastGatewayMac(Vni), vm1.Mac, vm1.IPv4!.Value, IpAddr.Parse("10.30.0.99"), false, 1, 1, "x"u8);
+        int n = IcmpV4Writer.WriteEchoFrame(frame, VirtualNetwork.AnycastGatewayMac(Vni), vm1.Mac, vm1.IPv4!.Value, IpAddr.Parse("10.30.0.99"), false, 1, 1, "x"u8);
         Assert.True(((MemoryPort)f.A.GetPort(Vni, vm1.Mac)!.Port).InjectForTest(frame.AsSpan(0, n)));
 
         await LabFixture.WaitAsync(() => f.A.Counters.Dropped(DropReason.UnknownDestination) == 1, "the drop");
@@ -111,7 +111,7 @@ public class Layer3Tests
         long reachedB = f.B.Counters.Decapsulated;
 
         // Echo requests that arrive with one hop left: the gateway may not forward them.
-        var gatewayMac = Authority.AnycastGatewayMac(Vni);
+        var gatewayMac = VirtualNetwork.AnycastGatewayMac(Vni);
         var port = (MemoryPort)f.A.GetPort(Vni, vm1.Mac)!.Port;
         var frame = new byte[128];
         int n = IcmpV4Writer.WriteEchoFrame(frame, gatewayMac, vm1.Mac, vm1.IPv4!.Value, vm2.IPv4!.Value, false, 7, 1, "ttl"u8);
@@ -139,7 +139,7 @@ public class Layer3Tests
 
         await LabFixture.WaitAsync(() => vm1.Knows(vm2.IPv6!.Value, out _), "an answer");
         vm1.Knows(vm2.IPv6!.Value, out var mac);
-        Assert.Equal(Authority.AnycastGatewayMac(Vni), mac);
+        Assert.Equal(VirtualNetwork.AnycastGatewayMac(Vni), mac);
         Assert.True(f.A.Counters.NdReplies >= 1);
     }
 }

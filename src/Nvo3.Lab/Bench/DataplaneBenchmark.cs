@@ -62,7 +62,7 @@ public static class DataplaneBenchmark
             var frame = new byte[size];
             int header = EthernetFrame.HeaderLength + IPv4Packet.MinHeaderLength + UdpDatagram.HeaderLength;
             // In Layer 3 the VM sends to the anycast gateway's MAC, as its ARP answer told it.
-            var ethDst = layer3 ? Authority.AnycastGatewayMac(100) : dstMac;
+            var ethDst = layer3 ? VirtualNetwork.AnycastGatewayMac(100) : dstMac;
             UdpWriter.WriteFrame(frame, ethDst, srcMac, srcIp, dstIp, 5000, 5001, new byte[Math.Max(0, size - header)]);
             long bytes = a.Underlay.BytesSent, datagrams = a.Underlay.DatagramsSent;
             var figures = Measure(generator, sink, frame, duration);

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Nvo3.Nva.Hosting;
+using Nvo3.Hosting;
 
 namespace Nvo3.Lab;
 

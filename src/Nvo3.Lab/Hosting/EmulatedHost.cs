@@ -139,7 +139,7 @@ public sealed partial class EmulatedHost : IAsyncDisposable
     /// <summary>Destination side: wires a port for the arriving VM and returns where the migration engine listens.</summary>
     public async Task<string> PrepareArrivalAsync(P.Arrival arrival, CancellationToken cancellationToken)
     {
-        var mac = Authority.ParseMac(arrival.Mac);
+        var mac = Arguments.ParseMac(arrival.Mac);
         if (Edge.GetPort(arrival.Vni, mac) is { State: not PortState.Active } left)
         {
             // It comes back before the port it left here was cleaned up: that port goes now.
@@ -162,8 +162,8 @@ public sealed partial class EmulatedHost : IAsyncDisposable
         {
             throw new NvaException(NvaError.NotFound, $"'{arrival.Workload}' was not prepared to arrive at {Edge.Name}.");
         }
-        var mac = Authority.ParseMac(arrival.Mac);
-        var ips = arrival.Ips.Select(ip => Authority.ParseIp(ip)).ToList();
+        var mac = Arguments.ParseMac(arrival.Mac);
+        var ips = arrival.Ips.Select(ip => Arguments.ParseIp(ip)).ToList();
         var workload = Agent.Find(arrival.Workload)
             ?? throw new NvaException(NvaError.FailedPrecondition, $"The state of '{arrival.Workload}' has not arrived at {Edge.Name}.");
         var vm = new EmulatedVm(arrival.Workload, mac, First(ips, v6: false), First(ips, v6: true), Announcement.Garp | Announcement.Na);
@@ -191,7 +191,7 @@ public sealed partial class EmulatedHost : IAsyncDisposable
     {
         if (_arrivals.TryRemove(arrival.Workload, out _))
         {
-            Edge.DetachPort(arrival.Vni, Authority.ParseMac(arrival.Mac));
+            Edge.DetachPort(arrival.Vni, Arguments.ParseMac(arrival.Mac));
         }
     }
 

@@ -90,7 +90,7 @@ public sealed partial class NetnsLab
         progress.WriteLine($"nva: sqlite store in {State.StateDirectory}, listening on {UnderlayAddress(254)}:{NvaPort}");
         await StartNvaAsync(cancellationToken).ConfigureAwait(false);
         // Layer 3: the anycast gateway sits at the top of each subnet, clear of the VMs' addresses.
-        var gatewayMac = Authority.AnycastGatewayMac(Vni);
+        var gatewayMac = VirtualNetwork.AnycastGatewayMac(Vni);
         List<Gateway> gateways = options.Layer == "l3"
             ? [new Gateway(IpAddr.Parse("10.100.0.254"), gatewayMac), new Gateway(IpAddr.Parse("fd00:100::fe"), gatewayMac)]
             : [];

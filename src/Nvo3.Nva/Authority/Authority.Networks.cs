@@ -6,13 +6,10 @@ namespace Nvo3.Nva;
 
 public sealed partial class Authority
 {
-    /// <summary>The MAC every NVE answers for a Layer-3 network's anycast gateway: 02:4e:56 and the VNI.</summary>
-    public static MacAddress AnycastGatewayMac(uint vni) => new(0x02_4E_56_00_00_00UL | vni);
-
     /// <summary>
     /// Creates a virtual network. A cache lifetime of zero takes the NVA's default; a Layer-3
     /// network without gateways gets one per subnet (the subnet's first address, MAC
-    /// <see cref="AnycastGatewayMac"/>).
+    /// <see cref="VirtualNetwork.AnycastGatewayMac"/>).
     /// </summary>
     public async Task<VirtualNetwork> CreateVirtualNetworkAsync(VirtualNetwork requested, CancellationToken cancellationToken = default)
     {
@@ -53,7 +50,7 @@ public sealed partial class Authority
             foreach (var subnet in requested.Subnets)
             {
                 var first = subnet.Address.IsV6 ? IpAddr.FromV6(subnet.Address.V6Value + 1) : IpAddr.FromV4(subnet.Address.V4Value + 1);
-                gateways.Add(new Gateway(first, AnycastGatewayMac(requested.Vni)));
+                gateways.Add(new Gateway(first, VirtualNetwork.AnycastGatewayMac(requested.Vni)));
             }
         }
         if (requested.IlaSirPrefix is { } sir)

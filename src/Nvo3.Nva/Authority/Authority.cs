@@ -163,30 +163,6 @@ public sealed partial class Authority
         }
     }
 
-    /// <summary>Parses a MAC from a request, or refuses with InvalidArgument.</summary>
-    public static MacAddress ParseMac(string? text, string field = "mac") =>
-        MacAddress.TryParse(text, out var mac) ? mac
-        : throw new NvaException(NvaError.InvalidArgument, string.IsNullOrEmpty(text)
-            ? $"The {field} is missing; write a MAC like 02:00:00:00:00:01."
-            : $"The {field} '{text}' is not a MAC address; write six hex bytes separated by ':', like 02:00:00:00:00:01.");
-
-    /// <summary>Parses an IP from a request, or refuses with InvalidArgument.</summary>
-    public static IpAddr ParseIp(string? text, string field = "ip") =>
-        IpAddr.TryParse(text, out var ip) ? ip
-        : throw new NvaException(NvaError.InvalidArgument, string.IsNullOrEmpty(text)
-            ? $"The {field} is missing."
-            : $"The {field} '{text}' is not an IPv4 or IPv6 address.");
-
-    /// <summary>Parses a CIDR prefix from a request, or refuses with InvalidArgument.</summary>
-    public static IpPrefix ParsePrefix(string? text, string field = "subnet") =>
-        IpPrefix.TryParse(text, out var prefix, out var why) ? prefix
-        : throw new NvaException(NvaError.InvalidArgument, $"The {field}: {why}");
-
-    /// <summary>Parses an underlay endpoint from a request, or refuses with InvalidArgument.</summary>
-    public static UnderlayEndpoint ParseUnderlay(string? text) =>
-        UnderlayEndpoint.TryParse(text, out var endpoint) ? endpoint
-        : throw new NvaException(NvaError.InvalidArgument, $"The underlay '{text}' is not an endpoint; write ADDR, ADDR:PORT or [IPv6]:PORT.");
-
     [DoesNotReturn]
     private static void Refuse(NvaError error, string message) => throw new NvaException(error, message);
 

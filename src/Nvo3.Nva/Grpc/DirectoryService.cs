@@ -96,7 +96,7 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
 
     /// <inheritdoc />
     public override async Task<P.Binding> Attach(P.AttachRequest request, ServerCallContext context) =>
-        Map(await authority.AttachAsync(new AttachRequest(request.Vni, Authority.ParseMac(request.Mac), ParseIps(request.Ips), request.Nve,
+        Map(await authority.AttachAsync(new AttachRequest(request.Vni, Arguments.ParseMac(request.Mac), ParseIps(request.Ips), request.Nve,
             string.IsNullOrEmpty(request.Name) ? null : request.Name, request.Sticky), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
@@ -109,25 +109,25 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
 
     /// <inheritdoc />
     public override async Task<P.Binding> Associate(P.AssociateRequest request, ServerCallContext context) =>
-        Map(await authority.AssociateAsync(new AttachRequest(request.Vni, Authority.ParseMac(request.Mac), ParseIps(request.Ips), request.Nve,
+        Map(await authority.AssociateAsync(new AttachRequest(request.Vni, Arguments.ParseMac(request.Mac), ParseIps(request.Ips), request.Nve,
             string.IsNullOrEmpty(request.Name) ? null : request.Name, request.Sticky), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.Binding> Activate(P.ActivateRequest request, ServerCallContext context) =>
-        Map(await authority.ActivateAsync(new ActivateRequest(request.Vni, Authority.ParseMac(request.Mac), request.Nve,
+        Map(await authority.ActivateAsync(new ActivateRequest(request.Vni, Arguments.ParseMac(request.Mac), request.Nve,
             FromProto(request.Trigger), (long)request.Sequence, ParseIps(request.ClaimedIps)), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.Binding> Deactivate(P.PlacementRequest request, ServerCallContext context) =>
-        Map(await authority.DeactivateAsync(request.Vni, Authority.ParseMac(request.Mac), request.Nve, context.CancellationToken).ConfigureAwait(false));
+        Map(await authority.DeactivateAsync(request.Vni, Arguments.ParseMac(request.Mac), request.Nve, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.Binding> Disassociate(P.PlacementRequest request, ServerCallContext context) =>
-        Map(await authority.DisassociateAsync(request.Vni, Authority.ParseMac(request.Mac), request.Nve, context.CancellationToken).ConfigureAwait(false));
+        Map(await authority.DisassociateAsync(request.Vni, Arguments.ParseMac(request.Mac), request.Nve, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.Binding> ClearDuplicate(P.BindingKey request, ServerCallContext context) =>
-        Map(await authority.ClearDuplicateAsync(request.Vni, Authority.ParseMac(request.Mac), context.CancellationToken).ConfigureAwait(false));
+        Map(await authority.ClearDuplicateAsync(request.Vni, Arguments.ParseMac(request.Mac), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.ListBindingsResponse> ListBindings(P.ListBindingsRequest request, ServerCallContext context)
@@ -141,11 +141,11 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
 
     /// <inheritdoc />
     public override async Task<P.LookupResponse> LookupByIp(P.LookupByIpRequest request, ServerCallContext context) =>
-        MapLookup(await authority.LookupByIpAsync(request.Vni, Authority.ParseIp(request.Ip), context.CancellationToken).ConfigureAwait(false));
+        MapLookup(await authority.LookupByIpAsync(request.Vni, Arguments.ParseIp(request.Ip), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.LookupResponse> LookupByMac(P.LookupByMacRequest request, ServerCallContext context) =>
-        MapLookup(await authority.LookupByMacAsync(request.Vni, Authority.ParseMac(request.Mac), context.CancellationToken).ConfigureAwait(false));
+        MapLookup(await authority.LookupByMacAsync(request.Vni, Arguments.ParseMac(request.Mac), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.SnapshotResponse> Snapshot(P.SnapshotRequest request, ServerCallContext context)
@@ -177,7 +177,7 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
     /// <inheritdoc />
     public override async Task<P.Migration> BeginMigration(P.BeginMigrationRequest request, ServerCallContext context)
     {
-        var mac = string.IsNullOrEmpty(request.Name) ? Authority.ParseMac(request.Mac) : default;
+        var mac = string.IsNullOrEmpty(request.Name) ? Arguments.ParseMac(request.Mac) : default;
         return ToProto(await authority.BeginMigrationAsync(new BeginMigrationRequest(string.IsNullOrEmpty(request.Name) ? null : request.Name,
             request.Vni, mac, request.Destination, FromProto(request.Mode)), context.CancellationToken).ConfigureAwait(false));
     }
@@ -221,14 +221,14 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
         {
             throw new NvaException(NvaError.InvalidArgument, $"Too many addresses: {ips.Count}; at most {authority.Settings.MaxListLength} per request.");
         }
-        return ips.Select(ip => Authority.ParseIp(ip)).ToList();
+        return ips.Select(ip => Arguments.ParseIp(ip)).ToList();
     }
 
     private async Task<(uint Vni, MacAddress Mac)> ResolveAsync(string name, uint vni, string mac, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(name))
         {
-            return (vni, Authority.ParseMac(mac));
+            return (vni, Arguments.ParseMac(mac));
         }
         var binding = await authority.FindByNameAsync(name, cancellationToken).ConfigureAwait(false)
             ?? throw new NvaException(NvaError.NotFound, $"No workload named '{name}'.");

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Hosting;
 using Nvo3.Nva.Grpc;
 using Nvo3.Nva.Storage;
 using Nvo3.Nva.Watch;
@@ -41,15 +42,7 @@ public sealed partial class NvaServer : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>Parses HOST:PORT ("127.0.0.1:7470", "[::1]:7470", "0.0.0.0:7470", ":7470"); throws <see cref="ArgumentException"/> saying what to write.</summary>
-    public static IPEndPoint ParseListen(string listen)
-    {
-        string text = listen.StartsWith(':') ? "0.0.0.0" + listen : listen;
-        if (IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':') && (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || text.StartsWith('[')))
-        {
-            return endpoint;
-        }
-        throw new ArgumentException($"'{listen}' is not HOST:PORT; write 127.0.0.1:{NvaServerOptions.DefaultPort}, [::1]:{NvaServerOptions.DefaultPort} or 0.0.0.0:{NvaServerOptions.DefaultPort}.", nameof(listen));
-    }
+    public static IPEndPoint ParseListen(string listen) => GrpcHost.ParseListen(listen, NvaServerOptions.DefaultPort);
 
     /// <summary>
     /// Starts an NVA over <paramref name="store"/>; the server owns the store from here, and

@@ -4,7 +4,7 @@ namespace Nvo3.Nva.Hosting;
 public sealed record NvaServerOptions
 {
     /// <summary>The default gRPC port.</summary>
-    public const int DefaultPort = 7470;
+    public const int DefaultPort = Client.NvaClient.DefaultPort;
 
     /// <summary>HOST:PORT to listen on (port 0 picks a free one). Default 127.0.0.1:7470.</summary>
     public string Listen { get; init; } = $"127.0.0.1:{DefaultPort}";

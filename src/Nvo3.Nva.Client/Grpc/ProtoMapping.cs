@@ -26,7 +26,7 @@ public static class ProtoMapping
         {
             return null;
         }
-        var prefix = Authority.ParsePrefix(text, field);
+        var prefix = Arguments.ParsePrefix(text, field);
         if (!prefix.Address.IsV6 || prefix.Length != 64)
         {
             throw new NvaException(NvaError.InvalidArgument, $"The {field} '{text}' must be an IPv6 /64 prefix, like fd00:ffff:1::/64.");
@@ -56,8 +56,8 @@ public static class ProtoMapping
         m.Vni,
         m.Name,
         m.Mode == P.NetworkMode.L3 ? NetworkMode.L3 : NetworkMode.L2,
-        m.Subnets.Select(s => Authority.ParsePrefix(s)).ToList(),
-        m.Gateways.Select(g => new Gateway(Authority.ParseIp(g.Ip, "gateway ip"), Authority.ParseMac(g.Mac, "gateway mac"))).ToList(),
+        m.Subnets.Select(s => Arguments.ParsePrefix(s)).ToList(),
+        m.Gateways.Select(g => new Gateway(Arguments.ParseIp(g.Ip, "gateway ip"), Arguments.ParseMac(g.Mac, "gateway mac"))).ToList(),
         TimeSpan.FromMilliseconds(m.CacheLifetimeMs),
         ParsePrefix64(m.IlaSirPrefix, "ILA SIR prefix"),
         m.Deleting);
@@ -99,7 +99,7 @@ public static class ProtoMapping
         {
             throw new NvaException(NvaError.InvalidArgument, $"Underlay port {m.Port} is out of range.");
         }
-        return new UnderlayEndpoint(Authority.ParseIp(m.Address, "underlay address"), m.Port == 0 ? VxlanHeader.UdpPort : (ushort)m.Port);
+        return new UnderlayEndpoint(Arguments.ParseIp(m.Address, "underlay address"), m.Port == 0 ? VxlanHeader.UdpPort : (ushort)m.Port);
     }
 
     /// <summary>Record to message.</summary>
@@ -132,8 +132,8 @@ public static class ProtoMapping
     /// <summary>Message to record (unplanned-move times are not carried; only their count).</summary>
     public static Binding FromProto(P.Binding m) => new(
         m.Vni,
-        Authority.ParseMac(m.Mac),
-        m.Ips.Select(ip => Authority.ParseIp(ip)).ToList(),
+        Arguments.ParseMac(m.Mac),
+        m.Ips.Select(ip => Arguments.ParseIp(ip)).ToList(),
         m.Name,
         m.Sticky,
         m.Placements.Select(p => new Placement(p.Nve, p.State == P.PlacementState.Activated ? PlacementState.Activated : PlacementState.Associated, FromUnixMs(p.SinceUnixMs) ?? DateTimeOffset.UnixEpoch)).ToList(),
@@ -165,7 +165,7 @@ public static class ProtoMapping
 
     /// <summary>Message to record.</summary>
     public static Migration FromProto(P.Migration m) => new(
-        m.Id, m.Vni, Authority.ParseMac(m.Mac), m.Name, m.Source, m.Destination, FromProto(m.Mode),
+        m.Id, m.Vni, Arguments.ParseMac(m.Mac), m.Name, m.Source, m.Destination, FromProto(m.Mode),
         m.Phase == P.MigrationPhase.Unspecified ? MigrationPhase.Prepared : (MigrationPhase)((int)m.Phase - 1),
         FromUnixMs(m.StartedUnixMs) ?? DateTimeOffset.UnixEpoch, FromUnixMs(m.PausedUnixMs), FromUnixMs(m.ActivatedUnixMs),
         FromUnixMs(m.EndedUnixMs), string.IsNullOrEmpty(m.Result) ? null : m.Result);
@@ -184,7 +184,7 @@ public static class ProtoMapping
 
     /// <summary>Message to record.</summary>
     public static Redirect FromProto(P.Redirect m) => new(
-        m.Vni, Authority.ParseMac(m.Mac), m.OldNve, m.NewNve, string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId, m.Active, FromUnixMs(m.ExpiresUnixMs));
+        m.Vni, Arguments.ParseMac(m.Mac), m.OldNve, m.NewNve, string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId, m.Active, FromUnixMs(m.ExpiresUnixMs));
 
     /// <summary>Trigger to message.</summary>
     public static P.MoveTrigger ToProto(MoveTrigger t) => (P.MoveTrigger)((int)t + 1);

@@ -13,13 +13,13 @@ namespace Nvo3.Nva.Client;
 /// </summary>
 public sealed partial class DirectoryView
 {
-    private readonly NvaClient _client;
+    private readonly IDirectoryClient _client;
     private readonly string _watcher;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
     /// <summary>Creates a view fed by <paramref name="client"/>; <paramref name="watcher"/> names it to the NVA.</summary>
-    public DirectoryView(NvaClient client, string watcher = "", TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    public DirectoryView(IDirectoryClient client, string watcher = "", TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         _client = client;
         _watcher = watcher;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Nvo3.Nva.Hosting;
+namespace Nvo3.Hosting;
 
 /// <summary>
 /// Kestrel serving gRPC over HTTP/2 without TLS on one endpoint, the way every Nvo3 process
@@ -49,6 +49,21 @@ public static class GrpcHost
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
         return (app, uri);
+    }
+
+    /// <summary>
+    /// Parses a listen address: HOST:PORT, [IPv6]:PORT, or :PORT for every IPv4 address. Throws
+    /// <see cref="ArgumentException"/> saying what to write (with <paramref name="examplePort"/>).
+    /// </summary>
+    public static IPEndPoint ParseListen(string listen, int examplePort)
+    {
+        string text = listen.StartsWith(':') ? "0.0.0.0" + listen : listen;
+        if (IPEndPoint.TryParse(text, out var endpoint) && text.Contains(':', StringComparison.Ordinal)
+            && (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || text.StartsWith('[')))
+        {
+            return endpoint;
+        }
+        throw new ArgumentException($"'{listen}' is not HOST:PORT; write 127.0.0.1:{examplePort}, [::1]:{examplePort} or 0.0.0.0:{examplePort}.", nameof(listen));
     }
 
     /// <summary>Stops serving (open calls get two seconds to end) and frees the server.</summary>

@@ -24,6 +24,25 @@ public sealed record VirtualNetwork(
     ulong? IlaSirPrefix = null,
     bool Deleting = false)
 {
+    /// <summary>The MAC every NVE answers for a Layer-3 network's anycast gateway: 02:4e:56 and the VNI.</summary>
+    public static MacAddress AnycastGatewayMac(uint vni) => new(0x02_4E_56_00_00_00UL | vni);
+
+    /// <summary>The gateway MAC of this network: its first gateway's, else <see cref="AnycastGatewayMac"/>.</summary>
+    public MacAddress GatewayMac => Gateways.Count > 0 ? Gateways[0].Mac : AnycastGatewayMac(Vni);
+
+    /// <summary>True when <paramref name="ip"/> is one of the network's gateway addresses.</summary>
+    public bool IsGateway(IpAddr ip)
+    {
+        foreach (var gateway in Gateways)
+        {
+            if (gateway.Ip == ip)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>True when <paramref name="ip"/> lies in one of the subnets.</summary>
     public bool Contains(IpAddr ip) => Subnets.Any(s => s.Contains(ip));
 }

@@ -12,7 +12,7 @@ namespace Nvo3.Nva.Client;
 /// Every refusal arrives as an <see cref="NvaException"/> with the NVA's message; an NVA that
 /// cannot be reached gives <see cref="NvaError.Unavailable"/>. Thread-safe; owns its channel.
 /// </summary>
-public sealed class NvaClient : IDisposable
+public sealed class NvaClient : IDirectoryClient, IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly P.Directory.DirectoryClient _client;
@@ -33,6 +33,9 @@ public sealed class NvaClient : IDisposable
         });
         _client = new P.Directory.DirectoryClient(_channel);
     }
+
+    /// <summary>The NVA's default gRPC port.</summary>
+    public const int DefaultPort = 7470;
 
     /// <summary>The NVA's address.</summary>
     public Uri Address { get; }
@@ -296,10 +299,10 @@ public sealed class NvaClient : IDisposable
         P.WatchResponse.ChangeOneofCase.NveDeleted => new DirectoryChange(r.Revision, ChangeKind.NveDeleted, "", Name: r.NveDeleted),
         P.WatchResponse.ChangeOneofCase.Binding => new DirectoryChange(r.Revision, ChangeKind.BindingPut, "", Binding: FromProto(r.Binding)),
         P.WatchResponse.ChangeOneofCase.BindingDeleted => new DirectoryChange(r.Revision, ChangeKind.BindingDeleted, "",
-            Vni: r.BindingDeleted.Vni, Mac: Authority.ParseMac(r.BindingDeleted.Mac)),
+            Vni: r.BindingDeleted.Vni, Mac: Arguments.ParseMac(r.BindingDeleted.Mac)),
         P.WatchResponse.ChangeOneofCase.Redirect => new DirectoryChange(r.Revision, ChangeKind.RedirectPut, "", Redirect: FromProto(r.Redirect)),
         P.WatchResponse.ChangeOneofCase.RedirectDeleted => new DirectoryChange(r.Revision, ChangeKind.RedirectDeleted, "",
-            Vni: r.RedirectDeleted.Vni, Mac: Authority.ParseMac(r.RedirectDeleted.Mac), Name: r.RedirectDeleted.OldNve),
+            Vni: r.RedirectDeleted.Vni, Mac: Arguments.ParseMac(r.RedirectDeleted.Mac), Name: r.RedirectDeleted.OldNve),
         P.WatchResponse.ChangeOneofCase.Migration => new DirectoryChange(r.Revision, ChangeKind.MigrationPut, "", Migration: FromProto(r.Migration)),
         P.WatchResponse.ChangeOneofCase.MigrationDeleted => new DirectoryChange(r.Revision, ChangeKind.MigrationDeleted, "", Name: r.MigrationDeleted),
         _ => new DirectoryChange(r.Revision, r.Resync ? ChangeKind.Resync : ChangeKind.None, ""),
