@@ -180,11 +180,15 @@ public static class ProtoMapping
         MigrationId = r.MigrationId ?? "",
         Active = r.Active,
         ExpiresUnixMs = ToUnixMs(r.Expires),
+        HoldMs = r.Hold is { } hold ? (long)hold.TotalMilliseconds : 0,
     };
 
     /// <summary>Message to record.</summary>
     public static Redirect FromProto(P.Redirect m) => new(
-        m.Vni, Arguments.ParseMac(m.Mac), m.OldNve, m.NewNve, string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId, m.Active, FromUnixMs(m.ExpiresUnixMs));
+        m.Vni, Arguments.ParseMac(m.Mac), m.OldNve, m.NewNve, string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId, m.Active, FromUnixMs(m.ExpiresUnixMs))
+    {
+        Hold = m.HoldMs > 0 ? TimeSpan.FromMilliseconds(m.HoldMs) : null,
+    };
 
     /// <summary>Trigger to message.</summary>
     public static P.MoveTrigger ToProto(MoveTrigger t) => (P.MoveTrigger)((int)t + 1);

@@ -141,7 +141,8 @@ public sealed partial class Authority
                 }
             }
 
-            var expires = now + network.CacheLifetime + Settings.RedirectGrace;
+            var hold = network.CacheLifetime + Settings.RedirectGrace;
+            var expires = now + hold;
             var redirects = await _store.ListAsync(Keys.RedirectsOf(binding.Vni, binding.Mac), cancellationToken).ConfigureAwait(false);
             foreach (var e in redirects.Entries)
             {
@@ -164,7 +165,7 @@ public sealed partial class Authority
             }
             if (holder is not null)
             {
-                var redirect = new Redirect(binding.Vni, binding.Mac, holder, request.Nve, migration?.Id, Active: true, expires);
+                var redirect = new Redirect(binding.Vni, binding.Mac, holder, request.Nve, migration?.Id, Active: true, expires) { Hold = hold };
                 txn.Put(Keys.Redirect(binding.Vni, binding.Mac, holder), RecordJson.Encode(redirect));
             }
 

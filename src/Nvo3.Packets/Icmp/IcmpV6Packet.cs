@@ -24,6 +24,9 @@ public readonly ref struct IcmpV6Packet
     public const byte TypeNeighborSolicitation = 135;
     /// <summary>Neighbor advertisement.</summary>
     public const byte TypeNeighborAdvertisement = 136;
+    /// <summary>Multicast Listener Discovery: query, report (v1), done, report (v2) (RFC 2710, RFC 3810).</summary>
+    public static bool IsMulticastListenerMessage(byte type) => type is 130 or 131 or 132 or 143;
+
     /// <summary>Destination unreachable code: address unreachable.</summary>
     public const byte CodeAddressUnreachable = 3;
     /// <summary>Time exceeded code: hop limit exceeded in transit.</summary>
