@@ -1,10 +1,11 @@
 using System.Net;
 using Grpc.Core;
+using Nvo3.Nve;
 using Nvo3.Lab;
 using Nvo3.Nve.Agent;
 using Nvo3.Packets;
 
-namespace Nvo3.Nve.Tests;
+namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>The port agent over gRPC: it drives a running NVE's ports, and refuses with a status that says why.</summary>
 public class PortAgentTests

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Nvo3.Nve;
 using Nvo3.Lab;
 using Nvo3.Nva;
 using Nvo3.Packets;
 
-namespace Nvo3.Nve.Tests;
+namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>A raw UDP socket on one of the lab's underlay addresses, to hand-craft what arrives at an NVE.</summary>
 internal sealed class Injector : IDisposable

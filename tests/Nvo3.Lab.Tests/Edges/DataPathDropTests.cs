@@ -1,8 +1,9 @@
+using Nvo3.Nve;
 using Nvo3.Lab;
 using Nvo3.Nva;
 using Nvo3.Packets;
 
-namespace Nvo3.Nve.Tests;
+namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>What arrives malformed, from strangers or for the wrong place is dropped and counted, never delivered.</summary>
 public class DataPathDropTests

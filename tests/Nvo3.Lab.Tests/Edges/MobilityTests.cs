@@ -1,8 +1,9 @@
+using Nvo3.Nve;
 using Nvo3.Lab;
 using Nvo3.Nva;
 using Nvo3.Packets;
 
-namespace Nvo3.Nve.Tests;
+namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>Moves under a probe stream: packets in flight are forwarded, held and delivered in order, never looped.</summary>
 public class MobilityTests

@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
+using Nvo3.Nve;
 using Nvo3.Lab;
 using Nvo3.Nva;
 using Nvo3.Packets;
 
-namespace Nvo3.Nve.Tests;
+namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>Layer-3 networks: IP in VXLAN-GPE, the anycast gateway, ILA for IPv6.</summary>
 public class Layer3Tests

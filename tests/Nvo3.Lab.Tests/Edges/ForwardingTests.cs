@@ -1,6 +1,7 @@
+using Nvo3.Nve;
 using Nvo3.Packets;
 
-namespace Nvo3.Nve.Tests;
+namespace Nvo3.Lab.Tests.Edges;
 
 public class ForwardingTests
 {

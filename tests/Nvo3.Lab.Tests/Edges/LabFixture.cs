@@ -3,7 +3,7 @@ using Nvo3.Nva;
 using Nvo3.Nve;
 using Nvo3.Packets;
 
-namespace Nvo3.Nve.Tests;
+namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>A lab with a network (VNI 100, 10.0.0.0/24 and fd00:100::/64, 500 ms cache) and NVEs a, b, c (and d).</summary>
 internal sealed class LabFixture : IAsyncDisposable
