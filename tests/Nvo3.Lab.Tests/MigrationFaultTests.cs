@@ -74,7 +74,7 @@ public sealed class MigrationFaultTests : IAsyncLifetime
 
         var result = await MoveWithFaultAsync(p =>
         {
-            if (p.Phase == Migration.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && Interlocked.Exchange(ref cut, 1) == 0)
+            if (p.Phase == Nvo3.Nva.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && Interlocked.Exchange(ref cut, 1) == 0)
             {
                 _lab.Agent(_lab.Nve("a")).DropConnections();
             }
@@ -92,7 +92,7 @@ public sealed class MigrationFaultTests : IAsyncLifetime
 
         var result = await MoveWithFaultAsync(p =>
         {
-            if (p.Phase == Migration.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && killed is null)
+            if (p.Phase == Nvo3.Nva.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && killed is null)
             {
                 killed = _lab.Agent(_lab.Nve("b")).DisposeAsync().AsTask();
             }

@@ -86,7 +86,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         {
             "cold" => MigrationMode.Cold,
             "warm" => MigrationMode.Warm,
-            "hot-standby" => MigrationMode.Standby,
+            "hot-standby" => MigrationMode.HotStandby,
             _ => MigrationMode.Hot,
         };
         var move = new LabMove(lab, vm, Vni, a, b, mode);

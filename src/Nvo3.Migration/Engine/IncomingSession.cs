@@ -173,7 +173,7 @@ internal sealed partial class IncomingSession
             {
                 throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, $"{type} after the copy was activated or discarded.");
             }
-            if (_hello!.Mode == MobilityMode.Warm && _complete)
+            if (_hello!.Mode == MigrationMode.Warm && _complete)
             {
                 // A checkpoint in progress: staged until it is complete.
                 _staged.Add((type, payload.ToArray()));
@@ -215,7 +215,7 @@ internal sealed partial class IncomingSession
             var hash = message.Hash.Value == 0 ? default : Image.ComputeStateHash();
             bool verified = message.Hash.Value != 0 && hash == message.Hash;
             _complete = true;
-            if (_hello!.Mode is MobilityMode.Warm or MobilityMode.HotStandby && !_isStandby)
+            if (_hello!.Mode is MigrationMode.Warm or MigrationMode.HotStandby && !_isStandby)
             {
                 _isStandby = true;
                 Image.MakeStandby();
@@ -234,7 +234,7 @@ internal sealed partial class IncomingSession
     {
         lock (_lock)
         {
-            if (_hello!.Mode != MobilityMode.HotStandby || !_complete || _activated || _discarded)
+            if (_hello!.Mode != MigrationMode.HotStandby || !_complete || _activated || _discarded)
             {
                 throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, "Writes are only for a synchronised hot standby.");
             }
@@ -336,5 +336,5 @@ internal sealed partial class IncomingSession
     private static partial void LogAborted(ILogger logger, string agent, string workload, string reason);
 
     [LoggerMessage(13, LogLevel.Information, "Agent {Agent}: {Workload} runs here ({Mode})")]
-    private static partial void LogActivated(ILogger logger, string agent, string workload, MobilityMode mode);
+    private static partial void LogActivated(ILogger logger, string agent, string workload, MigrationMode mode);
 }

@@ -345,5 +345,5 @@ public sealed partial class MigrationAgent : IAsyncDisposable
     private static partial void LogAcceptFailed(ILogger logger, string agent, Exception exception);
 
     [LoggerMessage(3, LogLevel.Information, "{Mode} move of {Workload} to {Destination}: {Outcome} ({Reason})")]
-    private static partial void LogMoveEnded(ILogger logger, MobilityMode mode, string workload, string destination, MigrationOutcome outcome, string? reason);
+    private static partial void LogMoveEnded(ILogger logger, MigrationMode mode, string workload, string destination, MigrationOutcome outcome, string? reason);
 }

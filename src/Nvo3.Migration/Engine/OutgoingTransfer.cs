@@ -59,7 +59,7 @@ internal sealed class OutgoingTransfer : IAsyncDisposable
 
     public double Bandwidth => Connection.Meter.BytesPerSecond ?? 0;
 
-    public static async Task<OutgoingTransfer> OpenAsync(MigrationAgent agent, Workload workload, EndPoint destination, MobilityMode mode,
+    public static async Task<OutgoingTransfer> OpenAsync(MigrationAgent agent, Workload workload, EndPoint destination, MigrationMode mode,
         TransferSettings settings, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
         var connection = await MigrationConnection.ConnectAsync(destination, settings, agent.Time, cancellationToken).ConfigureAwait(false);
@@ -71,7 +71,7 @@ internal sealed class OutgoingTransfer : IAsyncDisposable
             await connection.SendAsync(FrameType.Hello, hello.Size, hello, static (b, m) => m.Write(b), cancellationToken).ConfigureAwait(false);
             var welcome = WelcomeMessage.Read(await transfer.Control.ExpectAsync(FrameType.Welcome, settings.ReplyTimeout, cancellationToken).ConfigureAwait(false));
             transfer.Context = new MigrationContext(transfer.Id, workload.Name, mode, agent.Name, welcome.Agent, destination);
-            transfer.Report(MigrationPhase.Preparing, 0, 0, 0);
+            transfer.Report(MigrationPhase.Prepared, 0, 0, 0);
             return transfer;
         }
         catch

@@ -10,7 +10,7 @@ public sealed record MigrationResult
     public required string Workload { get; init; }
 
     /// <summary>Hot, warm, cold or hot standby.</summary>
-    public required MobilityMode Mode { get; init; }
+    public required MigrationMode Mode { get; init; }
 
     /// <summary>Completed, aborted or in doubt.</summary>
     public required MigrationOutcome Outcome { get; init; }
