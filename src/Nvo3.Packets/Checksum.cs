@@ -96,6 +96,20 @@ public static class Checksum
         (value >> 48) + ((value >> 32) & 0xFFFF) + ((value >> 16) & 0xFFFF) + (value & 0xFFFF);
 
     /// <summary>
+    /// Completes a partial checksum as a NIC does for a frame marked "checksum needed" (a virtio-net
+    /// <c>NEEDS_CSUM</c>, Linux's <c>CHECKSUM_PARTIAL</c>): the field at <paramref name="start"/> +
+    /// <paramref name="offset"/> holds the pseudo-header sum; the one's-complement sum of everything from
+    /// <paramref name="start"/> to the end, field included, is complemented into the field. A result of
+    /// zero is written as 0xFFFF, as Linux's <c>skb_checksum_help</c> does (the same value in
+    /// one's-complement arithmetic, and the only one UDP accepts).
+    /// </summary>
+    public static void CompletePartial(Span<byte> data, int start, int offset)
+    {
+        ushort value = Finish(Add(0, data[start..]));
+        BinaryPrimitives.WriteUInt16BigEndian(data[(start + offset)..], value == 0 ? (ushort)0xFFFF : value);
+    }
+
+    /// <summary>
     /// Updates a checksum field when one 16-bit word covered by it changes (RFC 1624, eqn. 3):
     /// HC' = ~(~HC + ~m + m').
     /// </summary>
