@@ -91,9 +91,21 @@ public class CertificateAuthorityTests
 
         var ex = Assert.Throws<PkiException>(() => CertificateAuthority.Open(scratch.Path));
 
-        Assert.Contains("does not exist", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("holds no CA (no ca.pem, no ca.key)", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"nvo3 pki init {scratch.Path}", ex.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(scratch.Path));
+    }
+
+    [Fact]
+    public void Open_KeyMissing_NamesTheFile()
+    {
+        using var scratch = new ScratchPath();
+        CertificateAuthority.Init(scratch.Path, force: false).Dispose();
+        File.Move(CertificateAuthority.KeyPath(scratch.Path), CertificateAuthority.KeyPath(scratch.Path) + ".away");
+
+        var ex = Assert.Throws<PkiException>(() => CertificateAuthority.Open(scratch.Path));
+
+        Assert.Contains($"{CertificateAuthority.KeyPath(scratch.Path)} does not exist", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -101,6 +101,10 @@ public sealed class CertificateAuthority : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         string hint = $"{directory} holds no CA; create one with nvo3 pki init {directory}";
+        if (!File.Exists(CertificatePath(directory)) && !File.Exists(KeyPath(directory)))
+        {
+            throw new PkiException($"{directory} holds no CA (no {CertificateFile}, no {KeyFile}); create one with nvo3 pki init {directory}.");
+        }
         string certificatePem = PemFiles.Read(CertificatePath(directory), "The CA certificate", hint);
         string keyPem = PemFiles.Read(KeyPath(directory), "The CA key", hint);
         var certificate = PemCertificates.ReadOne(certificatePem, CertificatePath(directory));
