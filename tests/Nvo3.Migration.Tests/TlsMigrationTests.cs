@@ -97,6 +97,21 @@ public sealed class TlsMigrationTests : IAsyncDisposable
         Assert.Equal(WorkloadState.Running, workload.State);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task MigrateCold_UnpinnedAddress_TheIpSanDecides(bool hasSan)
+    {
+        var source = await StartAsync("server-a", Issue("h1"));
+        var destination = await StartAsync("server-b", _ca.IssueMaterial(new IssueRequest { Identity = PeerIdentity.Nve("h2"), SubjectAlternativeNames = hasSan ? ["127.0.0.1"] : [] }));
+        var workload = Host(source, "vm-by-address");
+
+        var result = await source.MigrateColdAsync(workload, destination.Endpoint);
+
+        Assert.Equal(hasSan ? MigrationOutcome.Completed : MigrationOutcome.Aborted, result.Outcome);
+        Assert.True(hasSan || result.Reason!.Contains("issue its certificate with --san 127.0.0.1, or pin its identity", StringComparison.Ordinal), result.Reason);
+    }
+
     [Fact]
     public async Task MigrateHot_ImpostorDestination_ReceivesNotOneByteAfterTheHandshake()
     {
@@ -154,6 +169,31 @@ public sealed class TlsMigrationTests : IAsyncDisposable
         Assert.Equal(MigrationOutcome.Aborted, result.Outcome);
         Assert.Contains("does not accept 'vm-offered' from nvo3://nve/stranger", result.Reason, StringComparison.Ordinal);
         Assert.Empty(_arrived);
+        Assert.Equal(WorkloadState.Running, workload.State);
+    }
+
+    [Fact]
+    public async Task MigrateCold_AuthorizerNeverAnswers_RefusedAfterTheHandshakeTimeout()
+    {
+        var source = await StartAsync("server-a", Issue("h1"));
+        var destination = await MigrationAgent.StartAsync(new MigrationAgentOptions
+        {
+            Name = "server-b",
+            Security = TransportSecurity.MutualTls(Issue("h2")),
+            HandshakeTimeout = TimeSpan.FromMilliseconds(300),
+            Authorize = async (_, cancellationToken) =>
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                return true;
+            },
+        });
+        _agents.Add(destination);
+        var workload = Host(source, "vm-waiting");
+
+        var result = await source.MigrateColdAsync(workload, new AgentEndPoint(destination.Endpoint, PeerIdentity.Nve("h2")));
+
+        Assert.Equal(MigrationOutcome.Aborted, result.Outcome);
+        Assert.Contains("could not decide within 0.3 s whether nvo3://nve/h1 may move 'vm-waiting'", result.Reason, StringComparison.Ordinal);
         Assert.Equal(WorkloadState.Running, workload.State);
     }
 

@@ -62,12 +62,20 @@ public sealed partial class MigrationAgent
             return $"The agent '{Name}' accepts migrations only over TLS.";
         }
         var offer = new IncomingMigration(source, hello.Workload, hello.Mode, hello.SourceAgent, hello.MigrationId, connection.Remote);
+        // An authorizer that asks the directory must answer within the handshake's time: a source
+        // waits for its Welcome no longer than that either.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(Options.HandshakeTimeout);
         try
         {
-            if (await authorize(offer, cancellationToken).ConfigureAwait(false))
+            if (await authorize(offer, limit.Token).ConfigureAwait(false))
             {
                 return null;
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"The agent '{Name}' could not decide within {Options.HandshakeTimeout.TotalSeconds:0.#} s whether {source} may move '{hello.Workload}' here.";
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

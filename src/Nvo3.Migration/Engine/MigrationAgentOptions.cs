@@ -33,8 +33,9 @@ public sealed record MigrationAgentOptions
     /// <summary>
     /// Decides, from the identity the source proved, whether an incoming migration is accepted
     /// (the integrator's rule: the directory-listed source of the workload, or an operator). False
-    /// refuses it with the protocol's Abort before anything is allocated; an exception refuses too.
-    /// Null accepts every source the CA vouches for. Needs <see cref="TransportSecurityMode.MutualTls"/>.
+    /// refuses it with the protocol's Abort before anything is allocated; an exception, or no answer
+    /// within <see cref="HandshakeTimeout"/> (its token is cancelled then), refuses too. Null accepts
+    /// every source the CA vouches for. Needs <see cref="TransportSecurityMode.MutualTls"/>.
     /// </summary>
     public Func<IncomingMigration, CancellationToken, ValueTask<bool>>? Authorize { get; init; }
 }

@@ -61,7 +61,7 @@ internal sealed class MigrationConnection : IAsyncDisposable
             PeerIdentity? peer = null;
             if (security.Tls is { } tls)
             {
-                var requirement = destination is AgentEndPoint pinned ? PeerRequirement.Server(pinned.Identity) : PeerRequirement.ServerAt(((IPEndPoint)address).Address.ToString());
+                var requirement = destination is AgentEndPoint pinned ? PeerRequirement.Server(pinned.Identity) : PeerRequirement.ServerAt(HostOf(address));
                 (var tlsStream, peer) = await tls.AuthenticateAsClientAsync(stream, requirement, timeout.Token).ConfigureAwait(false);
                 // Replies to a source are small; a source never needs a large incoming frame.
                 return new MigrationConnection(socket, tlsStream, peer, settings.MaxBandwidth, time, 64 << 10);
@@ -89,6 +89,14 @@ internal sealed class MigrationConnection : IAsyncDisposable
             throw;
         }
     }
+
+    // What an unpinned destination's certificate must name in its SANs.
+    private static string HostOf(EndPoint address) => address switch
+    {
+        IPEndPoint ip => ip.Address.ToString(),
+        DnsEndPoint dns => dns.Host,
+        _ => address.ToString() ?? "",
+    };
 
     /// <summary>
     /// A connection an agent accepted; with TLS, after the handshake that verifies the source's
