@@ -132,11 +132,11 @@ public sealed partial class TlsMaterial : IDisposable
             }
             if (!PeerIdentity.TryFromCertificate(certificate, out var identity, out string? error))
             {
-                throw new PkiException($"{Path.Combine(source, CertificateFile)}: {error}");
+                throw new PkiException($"{Name(source)}: {error}");
             }
             if (new ChainVerifier(authority, time).Check(certificate, usage: null) is { } problem)
             {
-                throw new PkiException($"{Path.Combine(source, CertificateFile)} ({identity}) cannot be used: {problem}");
+                throw new PkiException($"{Name(source)} ({identity}) cannot be used: {problem}");
             }
             return new TlsMaterial(certificate, authority, identity, time, source);
         }
@@ -147,6 +147,8 @@ public sealed partial class TlsMaterial : IDisposable
             throw;
         }
     }
+
+    private static string Name(string source) => source == "memory" ? "The certificate in memory" : Path.Combine(source, CertificateFile);
 
     /// <summary>Frees the certificates.</summary>
     public void Dispose()
