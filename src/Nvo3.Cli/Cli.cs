@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Nvo3.Nva;
 using Nvo3.Nva.Client;
 using Nvo3.Nva.Hosting;
+using Nvo3.Security;
 
 namespace Nvo3.Cli;
 
@@ -62,6 +63,18 @@ internal static class Cli
 
     /// <summary>An invariant-culture number (no thousands separators).</summary>
     public static double ParseDouble(string text) => double.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The folder of this process's certificate (<c>cert.pem</c>, <c>key.pem</c>, <c>ca.pem</c> from <c>nvo3 pki issue</c>).</summary>
+    public static Option<string?> TlsDirOption() => new("--tls-dir")
+    {
+        Description = $"Serve mutual TLS with the certificate in this folder (cert.pem, key.pem, ca.pem from nvo3 pki issue; default: ${TlsMaterial.DirectoryVariable} when set).",
+    };
+
+    /// <summary>The explicit switch for plain text.</summary>
+    public static Option<bool> InsecureOption() => new("--insecure")
+    {
+        Description = "Plain text: no certificates, anyone who reaches the port is trusted (a warning is logged). Not with --tls-dir.",
+    };
 
     /// <summary>The switch for machine-readable output.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Print JSON instead of a table." };

@@ -15,5 +15,6 @@ internal static class Commands
         yield return VmCommand.Create();
         yield return MigrateCommand.Create();
         yield return BenchCommand.Create();
+        yield return PkiCommand.Create();
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Nvo3.Nva;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Storage;
+using Nvo3.Security;
 
 namespace Nvo3.Cli;
 
@@ -41,10 +42,12 @@ internal static class NvaCommand
         var dupPolicy = new Option<DuplicatePolicy>("--dup-policy") { Description = "warn: flag and accept; freeze: flag and refuse further unplanned moves.", DefaultValueFactory = _ => DuplicatePolicy.Warn };
         var freeze = new Option<int>("--freeze-seconds") { Description = "How long a freeze lasts; 0 = until cleared (nvo3 vm clear-duplicate).", DefaultValueFactory = _ => 0 };
         var logLevel = Cli.LogLevelOption();
+        var tlsDir = Cli.TlsDirOption();
+        var insecure = Cli.InsecureOption();
 
         var serve = new Command("serve", "Run the NVA: the directory of networks, NVEs and bindings, with its gRPC API. Stops on Ctrl+C or SIGTERM.")
         {
-            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, logLevel,
+            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, tlsDir, insecure, logLevel,
         };
         serve.Handle(async (p, ct) =>
         {
@@ -58,12 +61,15 @@ internal static class NvaCommand
                 DuplicatePolicy = p.GetValue(dupPolicy),
                 FreezeTime = NotNegative(p.GetValue(freeze), "--freeze-seconds") is > 0 and var f ? TimeSpan.FromSeconds(f) : null,
             };
+            // Certificates are loaded before the store is opened: a bad --tls-dir changes nothing.
+            var security = TransportSecurity.FromOptions(p.GetValue(tlsDir), p.GetValue(insecure));
             using var logging = Cli.Logging(p.GetValue(logLevel));
             var spec = p.GetValue(store)!;
             var opened = await DirectoryStores.OpenAsync(spec, logging, ct).ConfigureAwait(false);
-            await using var server = await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings },
+            await using var server = await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, Security = security },
                 loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
-            Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}); Ctrl+C stops.");
+            string transport = security.Mode == TransportSecurityMode.Unspecified ? "" : ", " + security;
+            Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}{transport}); Ctrl+C stops.");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

@@ -59,7 +59,9 @@ internal sealed partial class IncomingSession
                 throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, $"A connection must start with Hello or Query, not {first.Value.Type}.");
             }
             var hello = HelloMessage.Read(first.Value.Payload.Span);
-            if (_agent.CheckIncoming(hello) is { } refusal)
+            // Who may offer it is decided first: a stranger learns nothing of what is held here.
+            string? refusal = await _agent.AuthorizeAsync(hello, _connection, cancellationToken).ConfigureAwait(false) ?? _agent.CheckIncoming(hello);
+            if (refusal is not null)
             {
                 await SendAbortAsync(refusal, cancellationToken).ConfigureAwait(false);
                 return;
@@ -77,9 +79,9 @@ internal sealed partial class IncomingSession
             LogProtocolError(_logger, _agent.Name, _connection.Remote?.ToString() ?? "?", ex.Error, ex.Message);
             await SendAbortAsync(ex.Message, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
-            // The source went away or the agent is stopping: what to keep is decided below.
+            // The source went away (or its TLS broke) or the agent is stopping: what to keep is decided below.
         }
         catch (Exception ex)
         {

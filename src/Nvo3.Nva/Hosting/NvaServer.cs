@@ -12,7 +12,8 @@ namespace Nvo3.Nva.Hosting;
 
 /// <summary>
 /// An NVA process in a box: the authority over a store, the watch hub, the redirect sweeper, and
-/// the gRPC service on Kestrel (HTTP/2 without TLS). <c>nvo3 nva serve</c>, the lab and the tests
+/// the gRPC service on Kestrel (HTTP/2, with mutual TLS when <see cref="NvaServerOptions.Security"/>
+/// says so). <c>nvo3 nva serve</c>, the lab and the tests
 /// all host the NVA through this type. It owns the store and disposes it.
 /// </summary>
 public sealed partial class NvaServer : IAsyncDisposable
@@ -38,7 +39,7 @@ public sealed partial class NvaServer : IAsyncDisposable
     /// <summary>The watch fan-out.</summary>
     public WatchHub Hub { get; }
 
-    /// <summary>Where clients connect: http://HOST:PORT with the actual port.</summary>
+    /// <summary>Where clients connect: http://HOST:PORT (https:// with TLS) with the actual port.</summary>
     public Uri Address { get; }
 
     /// <summary>Parses HOST:PORT ("127.0.0.1:7470", "[::1]:7470", "0.0.0.0:7470", ":7470"); throws <see cref="ArgumentException"/> saying what to write.</summary>
@@ -61,7 +62,7 @@ public sealed partial class NvaServer : IAsyncDisposable
             var authority = new Authority(store, options.Settings, timeProvider, loggerFactory);
             hub = new WatchHub(authority, options.WatchHistory, options.WatcherBuffer, loggerFactory);
             await hub.StartAsync(cancellationToken).ConfigureAwait(false);
-            var (app, uri) = await GrpcHost.StartAsync(endpoint, "The NVA", loggerFactory,
+            var (app, uri) = await GrpcHost.StartAsync(endpoint, "The NVA", options.Security, loggerFactory,
                 services =>
                 {
                     services.AddSingleton(authority);
