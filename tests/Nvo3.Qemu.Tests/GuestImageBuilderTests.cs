@@ -1,0 +1,69 @@
+using Nvo3.Qemu.Image;
+
+namespace Nvo3.Qemu.Tests;
+
+/// <summary>The guest image from this machine's packages: built once, then served from the cache.</summary>
+public class GuestImageBuilderTests
+{
+    [Fact]
+    public async Task BuildAsync_TwiceIntoOneCache_BuildsThenHits()
+    {
+        Machine.RequireGuestPackages();
+        using var cache = new TemporaryDirectory();
+        var options = new GuestImageOptions { CacheDirectory = cache.Path };
+
+        var first = await GuestImageBuilder.BuildAsync(options);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var second = await GuestImageBuilder.BuildAsync(options);
+        var cachedIn = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+
+        Assert.True(first.Built);
+        Assert.False(second.Built);
+        Assert.Equal(first.Directory, second.Directory);
+        Assert.Equal(first.Hash, second.Hash);
+        Assert.True(first.KernelBytes > 1_000_000, "a kernel of a few MiB");
+        Assert.True(first.InitramfsBytes > 100_000, "busybox and the modules, compressed");
+        Assert.True(cachedIn < TimeSpan.FromSeconds(5), $"a cache hit only hashes the inputs; took {cachedIn}");
+        Assert.Single(Directory.GetDirectories(cache.Path)); // no temporary build directory left
+    }
+
+    [Fact]
+    public async Task BuildAsync_ConcurrentBuilders_AllGetOneWholeImage()
+    {
+        Machine.RequireGuestPackages();
+        using var cache = new TemporaryDirectory();
+        var options = new GuestImageOptions { CacheDirectory = cache.Path };
+
+        var images = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => GuestImageBuilder.BuildAsync(options))));
+
+        Assert.Single(images.Select(i => i.Directory).Distinct());
+        Assert.Single(Directory.GetDirectories(cache.Path));
+        Assert.True(File.Exists(images[0].InitramfsPath));
+    }
+
+    [Fact]
+    public async Task Initramfs_Unpacked_HoldsInitBusyboxModulesAndEcho()
+    {
+        Machine.RequireGuestPackages();
+        using var cache = new TemporaryDirectory();
+        var image = await GuestImageBuilder.BuildAsync(new GuestImageOptions { CacheDirectory = cache.Path });
+
+        await using var file = File.OpenRead(image.InitramfsPath);
+        await using var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress);
+        var entries = CpioReader.ReadAll(gzip).ToDictionary(e => e.Name);
+
+        Assert.Equal(GuestInit.Script, System.Text.Encoding.UTF8.GetString(entries["init"].Data));
+        Assert.Equal(CpioWriter.RegularFile | 0x1ED, entries["init"].Mode);
+        Assert.Equal("/bin/busybox", System.Text.Encoding.UTF8.GetString(entries["bin/sh"].Data));
+        Assert.Equal(CpioWriter.CharacterDevice, entries["dev/console"].Mode & 0xF000);
+        Assert.Equal(UdpEchoProgram.Build(), entries[GuestInit.UdpEchoPath].Data);
+        string[] modules = System.Text.Encoding.UTF8.GetString(entries[GuestInit.ModuleListPath].Data).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["virtio_ring.ko", "virtio.ko"], modules[..2]);
+        Assert.Contains("virtio_net.ko", modules);
+        foreach (string module in modules)
+        {
+            // Stored uncompressed: an ELF object busybox insmod can load.
+            Assert.Equal("\x7f" + "ELF", System.Text.Encoding.ASCII.GetString(entries[$"{GuestInit.ModuleDirectory}/{module}"].Data, 0, 4));
+        }
+    }
+}
