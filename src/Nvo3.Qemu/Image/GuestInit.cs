@@ -12,6 +12,9 @@ public static class GuestInit
     /// <summary>The line the guest prints on its console when its network and echo servers are up.</summary>
     public const string ReadyMarker = "NVO3-GUEST-READY";
 
+    /// <summary>The first line the guest's init prints: the kernel booted and runs user space.</summary>
+    public const string BootMarker = "NVO3-GUEST-BOOT";
+
     /// <summary>The line the guest prints when it has written the disk records asked for with <c>nvo3.disk-records</c>.</summary>
     public const string DiskDoneMarker = "NVO3-DISK-DONE";
 
