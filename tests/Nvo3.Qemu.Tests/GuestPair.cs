@@ -34,8 +34,11 @@ internal sealed class GuestPair : IAsyncDisposable
     /// <summary>A directory for disk images, removed with the pair.</summary>
     public string Files => _files.Path;
 
-    /// <summary>Boots the source guest (waits for its ready line and a ping) and starts the destination.</summary>
-    public static async Task<GuestPair> StartAsync(int memoryMiB = 256, Func<string, Task<string?>>? disk = null, int? diskRecords = null)
+    /// <summary>
+    /// Boots the source guest (waits for its ready line and a ping) and starts the destination;
+    /// <paramref name="disk"/> makes each one's raw disk image at the path it is given.
+    /// </summary>
+    public static async Task<GuestPair> StartAsync(int memoryMiB = 256, Func<string, Task<string>>? disk = null, int? diskRecords = null)
     {
         var pair = new GuestPair();
         try
@@ -54,7 +57,7 @@ internal sealed class GuestPair : IAsyncDisposable
             pair.Source = await QemuVm.StartAsync(common with
             {
                 TapName = pair._net.TapName("s"),
-                DiskPath = disk is null ? null : await disk("source.img"),
+                DiskPath = disk is null ? null : await disk(Path.Combine(pair.Files, "source.img")),
             });
             pair._net.AdoptTap(pair._net.TapName("s"), pair.SourceNetns, "10.77.0.1/24");
             using (var boot = new CancellationTokenSource(QemuVmTests.BootTimeout))
@@ -66,7 +69,7 @@ internal sealed class GuestPair : IAsyncDisposable
             {
                 Name = pair._net.Prefix + "-dst",
                 TapName = pair._net.TapName("d"),
-                DiskPath = disk is null ? null : await disk("destination.img"),
+                DiskPath = disk is null ? null : await disk(Path.Combine(pair.Files, "destination.img")),
                 Incoming = true,
             });
             pair._net.AdoptTap(pair._net.TapName("d"), pair.DestinationNetns, "10.77.0.1/24");

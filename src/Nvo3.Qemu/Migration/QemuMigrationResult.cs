@@ -27,7 +27,7 @@ public sealed record QemuMigrationResult
     /// <summary>Pre-copy rounds (dirty-sync-count).</summary>
     public long? Rounds { get; init; }
 
-    /// <summary>The disk bytes the mirror copied (0 without a disk).</summary>
+    /// <summary>The bytes the mirror copied: the disk, and again what the guest rewrote meanwhile (0 without a disk).</summary>
     public long DiskBytes { get; init; }
 
     /// <summary>From the mirror's start until it was in sync, ms (0 without a disk).</summary>
