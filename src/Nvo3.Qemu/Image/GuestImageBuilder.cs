@@ -130,6 +130,10 @@ public static class GuestImageBuilder
                 throw new FileNotFoundException($"No static busybox at {busyboxPath}: install busybox-static (apt-get install busybox-static).");
             }
             byte[] busybox = await File.ReadAllBytesAsync(busyboxPath, cancellationToken).ConfigureAwait(false);
+            if (!ElfHeader.IsStatic(busybox))
+            {
+                throw new InvalidDataException($"{busyboxPath} is not a static x86-64 executable (the initramfs has no libc): install busybox-static rather than busybox.");
+            }
             var list = await HostProgram.RunCheckedAsync(busyboxPath, ["--list-full"], "busybox-static", s_toolTimeout, cancellationToken).ConfigureAwait(false);
             var applets = list.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var about = await HostProgram.RunAsync(busyboxPath, [], "busybox-static", s_toolTimeout, cancellationToken).ConfigureAwait(false);
