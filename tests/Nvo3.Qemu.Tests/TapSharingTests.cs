@@ -88,6 +88,25 @@ public class TapSharingTests
             "the guest's UDP echo reaches the NVE's TAP port");
     }
 
+    [Fact]
+    public async Task QemuOnATapTheNveHolds_RefusedAsBusy()
+    {
+        Machine.RequireRootQemu();
+        var image = await TestImage.GetAsync();
+        using var net = new TestNetwork();
+        string ns = net.AddNamespace("busy");
+        string tap = net.TapName("b");
+        using var port = NetworkNamespace.Run(ns, () => TapPort.Create(tap));
+
+        // A TAP without IFF_MULTI_QUEUE takes one descriptor: QEMU cannot attach beside the NVE.
+        var ex = await Assert.ThrowsAsync<IOException>(() => QemuVm.StartAsync(new QemuVmOptions
+        {
+            Name = net.Prefix + "-b", Image = image, TapName = tap, Netns = ns, Accelerator = QemuAccelerator.Tcg,
+        }));
+
+        Assert.Contains("busy", ex.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     private static async Task<bool> ReceiveAsync(TapPort port, Func<EthernetFrame, bool> match)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));

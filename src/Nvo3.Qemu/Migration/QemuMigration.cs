@@ -114,6 +114,13 @@ public sealed partial class QemuMigration
     public async Task<QemuMigrationResult> WaitForCompletionAsync(string mode = "hot", IProgress<MigrationInfo>? progress = null, CancellationToken cancellationToken = default)
     {
         var done = await FollowAsync(s => s == MigrationStatus.Completed, progress, cancellationToken).ConfigureAwait(false);
+        // QEMU sets the status to completed a moment before it computes total-time and downtime
+        // (both read 0 meanwhile): read again until they are there.
+        for (int i = 0; i < 100 && done.TotalTimeMs is null or 0; i++)
+        {
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            done = await Source.Qmp.QueryMigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
         // The destination's own view: its incoming migration completed too.
         while (true)
         {

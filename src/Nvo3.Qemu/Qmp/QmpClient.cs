@@ -96,6 +96,11 @@ public sealed partial class QmpClient : IAsyncDisposable
             await client.ExecuteAsync("qmp_capabilities", null, cancellationToken).ConfigureAwait(false);
             return client;
         }
+        catch (Exception ex) when (ex is IOException and not QmpProtocolException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new QmpProtocolException($"The QMP connection {peer} failed before it was ready: {ex.Message}", ex);
+        }
         catch
         {
             await client.DisposeAsync().ConfigureAwait(false);

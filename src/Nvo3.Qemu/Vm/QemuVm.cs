@@ -162,6 +162,12 @@ public sealed class QemuVm : IAsyncDisposable
                 {
                     // The socket file exists a moment before QEMU listens on it.
                 }
+                catch (QmpProtocolException) when (_process.HasExited || _process.WaitForExit(2000))
+                {
+                    // QEMU made its QMP socket, then failed on a later option and exited: the loop
+                    // reports its own complaint.
+                    continue;
+                }
             }
             if (Stopwatch.GetElapsedTime(started) > Options.StartTimeout)
             {
