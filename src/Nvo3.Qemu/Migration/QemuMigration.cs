@@ -184,9 +184,19 @@ public sealed partial class QemuMigration
         return info.Status;
     }
 
-    // Polls query-migrate until the status satisfies done; failed or cancelled throw.
+    // Reads query-migrate every ProgressInterval, and at once when a MIGRATION event says the
+    // status changed (the guest is paused at pre-switchover: every millisecond until we notice
+    // is downtime), until the status satisfies done; failed or cancelled throw.
     private async Task<MigrationInfo> FollowAsync(Func<string, bool> done, IProgress<MigrationInfo>? progress, CancellationToken cancellationToken)
     {
+        using var changed = new SemaphoreSlim(0);
+        using var subscription = Source.Qmp.Subscribe(e =>
+        {
+            if (e.Name == QmpEvent.Migration)
+            {
+                changed.Release();
+            }
+        });
         while (true)
         {
             var info = await Source.Qmp.QueryMigrateAsync(cancellationToken).ConfigureAwait(false);
@@ -203,7 +213,7 @@ public sealed partial class QemuMigration
                     $"The migration of {Source.Name} to {Destination.Name} {info.Status}{(info.ErrorDescription is { } why ? ": " + why : "")}; the guest {(running ? "still runs" : "is stopped")} at the source.",
                     info.Status, running);
             }
-            await Task.Delay(Options.ProgressInterval, cancellationToken).ConfigureAwait(false);
+            await changed.WaitAsync(Options.ProgressInterval, cancellationToken).ConfigureAwait(false);
         }
     }
 
