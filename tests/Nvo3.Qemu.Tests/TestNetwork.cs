@@ -56,7 +56,13 @@ internal sealed partial class TestNetwork : IDisposable
         var result = HostProgram.RunAsync("ip", ["netns", "exec", netns, "ping", "-n", "-q", "-c", count.ToString(CultureInfo.InvariantCulture),
             "-i", interval.ToString(CultureInfo.InvariantCulture), "-W", "2", target], "iputils-ping", Timeout).GetAwaiter().GetResult();
         var match = Summary().Match(result.Text);
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : throw new IOException($"ping {target} from {netns}: {result.Text} {result.Error}");
+        if (match.Success)
+        {
+            return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+        string state = HostProgram.RunAsync("ip", ["-n", netns, "-br", "addr"], "iproute2", Timeout).GetAwaiter().GetResult().Text
+            + HostProgram.RunAsync("ip", ["-n", netns, "route"], "iproute2", Timeout).GetAwaiter().GetResult().Text;
+        throw new IOException($"ping {target} from {netns}: {result.Text} {result.Error} Namespace: {state}");
     }
 
     /// <summary>Pings until one answer or <paramref name="timeout"/>: for a guest that is still bringing its link up.</summary>
