@@ -154,4 +154,17 @@ public class GuestPiecesTests
         Assert.False(await QemuDisk.SameContentsAsync(qcow2, raw));
         await Assert.ThrowsAsync<ArgumentException>(() => QemuDisk.CreateAsync(raw, 4, "vmdk"));
     }
+
+    [Fact]
+    public async Task ProbeKvmAsync_NoUsableKvmDevice_FalseSoTcgIsUsed()
+    {
+        Machine.RequireQemu();
+        Assert.SkipWhen(File.Exists("/dev/kvm"), "this machine has /dev/kvm: the probe would boot a KVM guest instead.");
+
+        Assert.False(await QemuAccelerators.ProbeKvmAsync(await TestImage.GetAsync(), TimeSpan.FromSeconds(5)));
+        if (Environment.GetEnvironmentVariable(QemuAccelerators.Variable) is null)
+        {
+            Assert.Equal(QemuAccelerator.Tcg, QemuAccelerators.Default()); // TCG unless asked
+        }
+    }
 }
