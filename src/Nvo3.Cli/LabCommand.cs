@@ -8,7 +8,7 @@ namespace Nvo3.Cli;
 /// <summary><c>nvo3 lab netns up|status|migrate|down</c>: the lab across Linux network namespaces with real kernel stacks.</summary>
 internal static class LabCommand
 {
-    public static Command Create() => new("lab", "Labs: the netns lab with real kernel network stacks (the in-process lab runs with nvo3 demo).") { CreateNetns() };
+    public static Command Create() => new("lab", "Labs: the netns lab with real kernel network stacks (the in-process lab runs with nvo3 demo), and the QEMU guest image.") { CreateNetns(), ImageCommand.Create() };
 
     private static Option<string> PrefixOption() => new("--prefix")
     {
