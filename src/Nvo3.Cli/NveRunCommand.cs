@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Nvo3.Lab;
+using Nvo3.Hosting;
 using Nvo3.Migration;
+using Nvo3.Mobility.Agent;
+using Nvo3.Mobility.Emulated;
 using Nvo3.Nva;
-using Nvo3.Nva.Hosting;
 using Nvo3.Nve;
-using Nvo3.Nve.Agent;
 using Nvo3.Packets;
 
 namespace Nvo3.Cli;
@@ -55,7 +55,7 @@ internal static partial class NveCommand
         {
             var hosted = (p.GetValue(vms) ?? []).Select(ParseVm).ToList();
             var tapSpecs = (p.GetValue(taps) ?? []).Select(ParseTap).ToList();
-            var agentEndpoint = p.GetValue(agentListen) is { } listen ? NvaServer.ParseListen(listen) : null;
+            var agentEndpoint = p.GetValue(agentListen) is { } listen ? GrpcHost.ParseListen(listen, AgentServer.DefaultPort) : null;
             if (hosted.Count > 0 && agentEndpoint is null)
             {
                 throw new ArgumentException("--vm needs --agent-listen: the VMs move through the agent.");
@@ -83,13 +83,13 @@ internal static partial class NveCommand
                 if (agentEndpoint is not null)
                 {
                     host = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false);
-                    agent = await AgentServer.StartAsync(agentEndpoint, host, s => PortAgentServer.AddServices(s, edge), PortAgentServer.Map, logging, ct).ConfigureAwait(false);
+                    agent = await AgentServer.StartAsync(agentEndpoint, edge, host, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
                     await edge.PublishAgentAsync(agent.Address, ct).ConfigureAwait(false);
                     var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
                     var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };
                     foreach (var (vmName, vni, mac, ips) in hosted)
                     {
-                        await host.StartVmAsync(vmName, vni, mac, ips, shape, dirtying, ct).ConfigureAwait(false);
+                        await host.StartVmAsync(vmName, vni, mac, ips, shape, dirtying, cancellationToken: ct).ConfigureAwait(false);
                         Console.WriteLine($"nvo3 nve: {edge.Name} runs VM {vmName} ({mac}, {string.Join(", ", ips)}, VNI {vni})");
                     }
                 }

@@ -68,7 +68,7 @@ public class LabNetnsTests
         await Task.Delay(1000);
 
         long moveStarted = Stopwatch.GetTimestamp();
-        var move = await lab.Lab.MigrateAsync("vm2", "h3", "hot");
+        var move = await lab.Lab.MigrateAsync("vm2", "h3", Nvo3.Nva.MigrationMode.Hot);
         await Task.Delay(1500);
         await stop.CancelAsync();
         long sent = await sending;

@@ -1,4 +1,4 @@
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Emulated;
 
 /// <summary>Whether an emulated VM runs.</summary>
 public enum VmState

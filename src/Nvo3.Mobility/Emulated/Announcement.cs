@@ -1,4 +1,4 @@
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Emulated;
 
 /// <summary>How an emulated VM announces itself after it starts or resumes (draft-ietf-nvo3-vmm section 5).</summary>
 [Flags]

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Emulated;
 
 /// <summary>The probe datagram: "NVPB", a 64-bit sequence number and the sender's 64-bit timestamp.</summary>
 public static class Probe

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Nvo3.Packets;
 
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Emulated;
 
 /// <summary>
 /// A correspondent sending probes to a target at a fixed interval on its own thread, catching up

@@ -1,4 +1,4 @@
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Emulated;
 
 /// <summary>
 /// What a probe receiver saw: each sequence number once or more, in which order, and when each

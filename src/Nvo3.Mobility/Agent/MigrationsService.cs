@@ -1,10 +1,12 @@
 using System.Threading.Channels;
 using Grpc.Core;
 using Nvo3.Migration;
+using Nvo3.Mobility.Emulated;
 using Nvo3.Nva;
+using Nvo3.Nva.Grpc;
 using P = Nvo3.Protocol.Agent.V1;
 
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Agent;
 
 /// <summary>
 /// The migration side of an NVE process's agent, over an <see cref="EmulatedHost"/>: moves for
@@ -22,12 +24,25 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
             "warm" => MigrationMode.Warm,
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"Unknown mode '{request.Mode}'; use hot, warm or cold.")),
         };
-        var settings = new PreCopySettings
+        var preCopy = new PreCopySettings
         {
             MaxBandwidth = request.Bandwidth > 0 ? request.Bandwidth : null,
             DowntimeLimit = request.DowntimeLimitMs > 0 ? TimeSpan.FromMilliseconds(request.DowntimeLimitMs) : TimeSpan.FromMilliseconds(300),
             MaxRounds = request.MaxRounds > 0 ? (int)request.MaxRounds : 30,
             AutoConverge = request.AutoConverge,
+        };
+        var settings = new EmulatedMoveSettings
+        {
+            PreCopy = preCopy,
+            Transfer = preCopy,
+            Checkpoints = new WarmStandbySettings
+            {
+                MaxBandwidth = preCopy.MaxBandwidth,
+                DowntimeLimit = preCopy.DowntimeLimit,
+                MaxRounds = preCopy.MaxRounds,
+                AutoConverge = preCopy.AutoConverge,
+                CheckpointInterval = TimeSpan.FromMilliseconds(200),
+            },
         };
         var updates = Channel.CreateUnbounded<P.MigrateUpdate>(new UnboundedChannelOptions { SingleReader = true });
         var progress = new Progress(updates.Writer);
@@ -35,8 +50,8 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
         {
             try
             {
-                var (result, id) = await host.MigrateAsync(request.Workload, request.Destination, mode, settings, progress, context.CancellationToken).ConfigureAwait(false);
-                updates.Writer.TryWrite(new P.MigrateUpdate { Summary = Summarize(result, id) });
+                var report = await host.MigrateAsync(request.Workload, request.Destination, mode, settings, progress, context.CancellationToken).ConfigureAwait(false);
+                updates.Writer.TryWrite(new P.MigrateUpdate { Summary = Summarize(report) });
                 updates.Writer.TryComplete();
             }
             catch (Exception ex)
@@ -53,7 +68,7 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
         }
         catch (NvaException ex)
         {
-            throw new RpcException(new Status(Nva.Grpc.ErrorInterceptor.ToStatusCode(ex.Error), ex.Message));
+            throw new RpcException(new Status(StatusCodes.For(ex.Error), ex.Message));
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or MigrationAbortException)
         {
@@ -73,9 +88,9 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
                 Name = vm.Name,
                 Vni = vm.Vni,
                 Mac = vm.Mac.ToString(),
-                State = vm.Workload.State.ToString().ToLowerInvariant(),
-                MemoryBytes = vm.Workload.Shape.MemoryBytes,
-                DiskBytes = vm.Workload.Shape.DiskBytes,
+                State = vm.Workload?.State.ToString().ToLowerInvariant() ?? "network only",
+                MemoryBytes = vm.Workload?.Shape.MemoryBytes ?? 0,
+                DiskBytes = vm.Workload?.Shape.DiskBytes ?? 0,
             };
             w.Ips.AddRange(vm.Vm.Addresses.Select(ip => ip.ToString()));
             response.Workloads.Add(w);
@@ -85,25 +100,28 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
 
     /// <inheritdoc />
     public override async Task<P.PrepareArrivalResponse> PrepareArrival(P.Arrival request, ServerCallContext context) =>
-        new() { MigrationEndpoint = await Call(() => host.PrepareArrivalAsync(request, context.CancellationToken)).ConfigureAwait(false) };
+        new() { MigrationEndpoint = (await Call(() => host.PrepareAsync(FromProto(request), context.CancellationToken)).ConfigureAwait(false)).ToString() };
 
     /// <inheritdoc />
     public override async Task<P.ArriveResponse> Arrive(P.Arrival request, ServerCallContext context)
     {
         await Call(async () =>
         {
-            await host.ArriveAsync(request, context.CancellationToken).ConfigureAwait(false);
+            await host.ArriveAsync(FromProto(request), null, context.CancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
         return new P.ArriveResponse();
     }
 
     /// <inheritdoc />
-    public override Task<P.ArriveResponse> CancelArrival(P.Arrival request, ServerCallContext context)
+    public override async Task<P.ArriveResponse> CancelArrival(P.Arrival request, ServerCallContext context)
     {
-        host.CancelArrival(request);
-        return Task.FromResult(new P.ArriveResponse());
+        await host.CancelAsync(FromProto(request), context.CancellationToken).ConfigureAwait(false);
+        return new P.ArriveResponse();
     }
+
+    private static Arrival FromProto(P.Arrival arrival) =>
+        new(arrival.Workload, arrival.Vni, Arguments.ParseMac(arrival.Mac), [.. arrival.Ips.Select(ip => Arguments.ParseIp(ip))], arrival.MigrationId);
 
     private static async Task<T> Call<T>(Func<Task<T>> call)
     {
@@ -113,7 +131,7 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
         }
         catch (NvaException ex)
         {
-            throw new RpcException(new Status(Nva.Grpc.ErrorInterceptor.ToStatusCode(ex.Error), ex.Message));
+            throw new RpcException(new Status(StatusCodes.For(ex.Error), ex.Message));
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
@@ -121,21 +139,25 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
         }
     }
 
-    private static P.MigrateSummary Summarize(MigrationResult r, string migrationId) => new()
+    private static P.MigrateSummary Summarize(MoveReport report)
     {
-        Outcome = r.Outcome switch { MigrationOutcome.Completed => "completed", MigrationOutcome.Aborted => "aborted", _ => "in-doubt" },
-        Reason = r.Reason ?? "",
-        MigrationId = migrationId,
-        MemoryBytes = r.MemoryBytes,
-        DiskBytes = r.DiskBytes,
-        BytesSent = r.BytesSent,
-        Rounds = (uint)r.Rounds,
-        DowntimeMs = r.Downtime.TotalMilliseconds,
-        PredictedMs = r.PredictedDowntime.TotalMilliseconds,
-        TotalMs = r.TotalTime.TotalMilliseconds,
-        StateVerified = r.StateVerified,
-        Switchover = r.Switchover.ToString().ToLowerInvariant(),
-    };
+        var r = report.Transfer;
+        return new P.MigrateSummary
+        {
+            Outcome = report.Outcome switch { MigrationOutcome.Completed => "completed", MigrationOutcome.Aborted => "aborted", _ => "in-doubt" },
+            Reason = report.Reason ?? "",
+            MigrationId = report.MigrationId ?? "",
+            MemoryBytes = r?.MemoryBytes ?? 0,
+            DiskBytes = r?.DiskBytes ?? 0,
+            BytesSent = r?.BytesSent ?? 0,
+            Rounds = (uint)(r?.Rounds ?? 0),
+            DowntimeMs = r?.Downtime.TotalMilliseconds ?? 0,
+            PredictedMs = r?.PredictedDowntime.TotalMilliseconds ?? 0,
+            TotalMs = report.TotalMs,
+            StateVerified = r?.StateVerified ?? false,
+            Switchover = r?.Switchover.ToString().ToLowerInvariant() ?? "",
+        };
+    }
 
     // Progress reports from the engine, forwarded as stream updates (the engine never waits on them).
     private sealed class Progress(ChannelWriter<P.MigrateUpdate> writer) : IProgress<MigrationProgress>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Nvo3.Nve;
 using Nvo3.Packets;
 
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Emulated;
 
 /// <summary>
 /// An emulated VM: one interface with a MAC, an IPv4 and/or IPv6 address, and a small network

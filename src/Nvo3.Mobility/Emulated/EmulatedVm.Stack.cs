@@ -1,6 +1,6 @@
 using Nvo3.Packets;
 
-namespace Nvo3.Lab;
+namespace Nvo3.Mobility.Emulated;
 
 public sealed partial class EmulatedVm
 {
