@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Nvo3.Migration;
 using Nvo3.Nve.Agent;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 using Nvo3.Packets;
 

@@ -176,6 +176,14 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             passed &= answered;
             notes.Add(answered ? $"RARP reply gave {vm.RarpAnswer}" : "no RARP reply");
         }
+        if (layer3)
+        {
+            // In a Layer-3 network every neighbour of every VM is the anycast gateway, before and after the move.
+            var gateway = VirtualNetwork.AnycastGatewayMac(Vni);
+            var strays = new[] { vm, peer }.SelectMany(v => v.Neighbors.Where(n => n.Value != gateway).Select(n => $"{v.Name}: {n.Key} at {n.Value}")).ToList();
+            passed &= strays.Count == 0;
+            notes.Add(strays.Count == 0 ? "every neighbour entry is the gateway's MAC" : "neighbour entries not at the gateway: " + string.Join(", ", strays));
+        }
         notes.Add($"activated by {b.GetPort(Vni, vm.Mac)?.ActivatedBy?.ToString().ToLowerInvariant() ?? "?"}");
         notes.Add(result.Switchover != SwitchoverReason.None ? $"switched over: {result.Switchover}" : "");
         if (result.StateAge > TimeSpan.Zero)

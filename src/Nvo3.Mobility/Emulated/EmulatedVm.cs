@@ -87,6 +87,9 @@ public sealed partial class EmulatedVm : IDisposable
     private volatile byte _lastHopLimit;
     private long _sendFailures;
 
+    /// <summary>Its neighbour cache now: the MAC it would send each address to.</summary>
+    public IReadOnlyDictionary<IpAddr, MacAddress> Neighbors => _neighbors.ToDictionary(kv => kv.Key, kv => kv.Value.Mac);
+
     /// <summary>All its addresses.</summary>
     public IEnumerable<IpAddr> Addresses => new[] { IPv4, IPv6 }.OfType<IpAddr>();
 

@@ -1,4 +1,4 @@
-namespace Nvo3.Nve.Linux;
+namespace Nvo3.Lab.Linux;
 
 /// <summary>
 /// What the old place does with segments of a migrated connection that still reach it (DESIGN 6,

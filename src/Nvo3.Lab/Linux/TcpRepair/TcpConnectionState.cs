@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Nvo3.Nve.Linux;
+namespace Nvo3.Lab.Linux;
 
 /// <summary>
 /// An established TCP connection, packaged to move (what CRIU's soccr dumps): the endpoints, both

@@ -1,6 +1,8 @@
 using System.Runtime.ExceptionServices;
 
-namespace Nvo3.Nve.Linux;
+using Nvo3.Nve.Linux;
+
+namespace Nvo3.Lab.Linux;
 
 /// <summary>
 /// Runs code inside a named network namespace (<c>/run/netns/NAME</c>, as <c>ip netns add</c>

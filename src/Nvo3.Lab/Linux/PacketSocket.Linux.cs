@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Nvo3.Nve.Linux;
+using Nvo3.Nve.Linux;
+
+namespace Nvo3.Lab.Linux;
 
 /// <summary>Sends whole Ethernet frames out of an interface (AF_PACKET), as a workload announcing itself does.</summary>
 public static unsafe class PacketSocket

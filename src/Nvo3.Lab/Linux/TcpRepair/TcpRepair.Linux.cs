@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Nvo3.Nve.Linux;
+using Nvo3.Nve.Linux;
+
+namespace Nvo3.Lab.Linux;
 
 /// <summary>
 /// Moves established TCP connections with the kernel's TCP_REPAIR (Linux ≥ 4.8, CAP_NET_ADMIN), as

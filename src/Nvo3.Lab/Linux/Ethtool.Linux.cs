@@ -2,7 +2,9 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Nvo3.Nve.Linux;
+using Nvo3.Nve.Linux;
+
+namespace Nvo3.Lab.Linux;
 
 /// <summary>The one ethtool setting the lab needs, through the SIOCETHTOOL ioctl (no ethtool binary).</summary>
 public static unsafe class Ethtool
