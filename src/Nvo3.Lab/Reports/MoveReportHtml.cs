@@ -22,7 +22,7 @@ public static class MoveReportHtml
         svg .grid line { stroke: #eee; } svg text { font: 11px system-ui, sans-serif; fill: #444; }
         svg text.axis { fill: #222; } svg text.lane-name { fill: #666; } svg text.phase-label { fill: #222; }
         svg .received circle { fill: #2c6fbb; fill-opacity: 0.75; }
-        svg .lost line, svg text.lost { stroke: #d62728; fill: #d62728; stroke-width: 1.2; }
+        svg .lost line { stroke: #d62728; stroke-width: 1.2; } svg text.lost { fill: #d62728; }
         svg .phase.transfer { fill: #9ecae1; stroke: #5b9bd5; stroke-width: 0.5; }
         svg .phase.pause, svg .band.pause { fill: #fd8d3c; } svg .band.pause { fill-opacity: 0.18; }
         svg .phase.activation { fill: #31a354; } svg .phase.convergence { fill: #9e9ac8; }
