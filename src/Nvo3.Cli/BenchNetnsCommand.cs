@@ -34,17 +34,17 @@ internal static class BenchNetnsCommand
                 Console.Write(table);
             }
             await JsonOutput.WriteAsync(p, json, () => new JsonObject
+            {
+                ["seconds"] = result.Seconds,
+                ["kernel"] = Figures(result.Kernel),
+                ["nvo3"] = Figures(result.Nvo3),
+                ["ratios"] = new JsonObject
                 {
-                    ["seconds"] = result.Seconds,
-                    ["kernel"] = Figures(result.Kernel),
-                    ["nvo3"] = Figures(result.Nvo3),
-                    ["ratios"] = new JsonObject
-                    {
-                        ["tcpGoodput"] = Math.Round(result.TcpRatio, 4),
-                        ["smallPacketsPerSecond"] = Math.Round(result.PpsRatio, 4),
-                        ["pingRtt"] = Math.Round(result.RttRatio, 4),
-                    },
-                }, ct).ConfigureAwait(false);
+                    ["tcpGoodput"] = Math.Round(result.TcpRatio, 4),
+                    ["smallPacketsPerSecond"] = Math.Round(result.PpsRatio, 4),
+                    ["pingRtt"] = Math.Round(result.RttRatio, 4),
+                },
+            }, ct).ConfigureAwait(false);
             return Cli.Ok;
         });
         return command;

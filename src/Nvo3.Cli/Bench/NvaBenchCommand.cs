@@ -73,8 +73,8 @@ internal static class NvaBenchCommand
             {
                 Console.Write(Table(figures, settings));
                 Console.WriteLine($"moves: unplanned activations alternating between two NVEs, {settings.Concurrency} client tasks each on its own binding; "
-                + $"look-ups: LookupByIp from {settings.Concurrency} tasks; fan-out: {settings.FanoutMoves} moves, from sending the move to each subscriber "
-                + $"receiving it, {NvaBenchSettings.SubscribersPerConnection} watch streams per HTTP/2 connection. NVA and clients in this process, on {Environment.ProcessorCount} cores.");
+                    + $"look-ups: LookupByIp from {settings.Concurrency} tasks; fan-out: {settings.FanoutMoves} moves, from sending the move to each subscriber "
+                    + $"receiving it, {NvaBenchSettings.SubscribersPerConnection} watch streams per HTTP/2 connection. NVA and clients in this process, on {Environment.ProcessorCount} cores.");
             }
             await JsonOutput.WriteAsync(p, json, () =>
             {
