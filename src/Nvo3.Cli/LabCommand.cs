@@ -11,11 +11,24 @@ internal static class LabCommand
 {
     public static Command Create() => new("lab", "Labs: the netns lab with real kernel network stacks (the in-process lab runs with nvo3 demo), and the QEMU guest image.") { CreateNetns(), ImageCommand.Create() };
 
-    private static Option<string> PrefixOption() => new("--prefix")
+    private static Option<string> PrefixOption()
     {
-        Description = "The lab's name prefix: its namespaces and root interfaces are PREFIX-… (at most 11 characters).",
-        DefaultValueFactory = _ => "n3",
-    };
+        var prefix = new Option<string>("--prefix")
+        {
+            Description = "The lab's name prefix: its namespaces and root interfaces are PREFIX-… (1–11 letters, digits or dashes).",
+            DefaultValueFactory = _ => "n3",
+        };
+        // Checked at parse time on every subcommand: the prefix names interfaces and, without
+        // --state-dir, the state directory /run/nvo3-lab/PREFIX that down removes.
+        prefix.Validators.Add(result =>
+        {
+            if (NetnsLabOptions.PrefixError(result.GetValueOrDefault<string>() ?? "") is { } error)
+            {
+                result.AddError(error);
+            }
+        });
+        return prefix;
+    }
 
     private static Option<string?> StateOption() => new("--state-dir")
     {

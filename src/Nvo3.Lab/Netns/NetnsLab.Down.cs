@@ -16,7 +16,9 @@ public sealed partial class NetnsLab
     /// </summary>
     public static DownReport Down(string prefix, string? stateDirectory = null)
     {
+        NetnsLabOptions.CheckPrefix(prefix);
         stateDirectory ??= NetnsLabOptions.DefaultStateDirectory(prefix);
+        RefuseForeignDirectory(stateDirectory);
         NetnsLabState? state;
         try
         {
@@ -75,10 +77,49 @@ public sealed partial class NetnsLab
                 links.Add(link);
             }
         }
-        if (Directory.Exists(stateDirectory))
-        {
-            Directory.Delete(stateDirectory, recursive: true);
-        }
+        RemoveLabFiles(stateDirectory);
         return new DownReport(stopped, deleted, links);
     }
+
+    /// <summary>
+    /// Refuses a state directory that holds files but no lab state file: it is not a lab's (a
+    /// mistyped <c>--state-dir</c> run as root), so nothing in it, nor any process, may be touched.
+    /// </summary>
+    private static void RefuseForeignDirectory(string directory)
+    {
+        if (Directory.Exists(directory) && !File.Exists(Path.Combine(directory, NetnsLabState.FileName))
+            && Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            throw new IOException($"{directory} holds no lab state file ({NetnsLabState.FileName}): it is not a lab's state directory, so nothing was removed. Give the lab's --state-dir, or none for /run/nvo3-lab/PREFIX.");
+        }
+    }
+
+    /// <summary>
+    /// Deletes the files a lab writes in its state directory (its state file, the NVA's SQLite
+    /// files, the process logs) and then the directory if nothing else is left in it; anything the
+    /// lab did not write stays where it is.
+    /// </summary>
+    private static void RemoveLabFiles(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+        foreach (string path in Directory.EnumerateFiles(directory))
+        {
+            if (IsLabFile(Path.GetFileName(path)))
+            {
+                File.Delete(path);
+            }
+        }
+        if (!Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            Directory.Delete(directory);
+        }
+    }
+
+    /// <summary>Whether the lab writes a file by this name in its state directory.</summary>
+    internal static bool IsLabFile(string name) =>
+        name is NetnsLabState.FileName or NetnsLabState.FileName + ".tmp" or "nva.db" or "nva.db-wal" or "nva.db-shm" or "nva.db-journal"
+        || name.EndsWith(".log", StringComparison.Ordinal);
 }

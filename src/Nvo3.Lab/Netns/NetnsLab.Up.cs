@@ -30,10 +30,7 @@ public sealed partial class NetnsLab
         {
             throw new UnauthorizedAccessException("The netns lab creates namespaces, veth and TAP devices: run it as root.");
         }
-        if (options.Prefix.Length is 0 or > 11 || !options.Prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
-        {
-            throw new ArgumentException($"Prefix '{options.Prefix}' must be 1–11 letters, digits or dashes (interface names are at most 15 bytes).");
-        }
+        NetnsLabOptions.CheckPrefix(options.Prefix);
         if (options.Hosts is < 1 or > 50 || options.Vms is < 0 or > 99)
         {
             throw new ArgumentException("A lab has 1–50 servers and 0–99 VMs.");

@@ -34,7 +34,27 @@ public sealed record NetnsLabOptions
     public IReadOnlyList<string>? Nvo3Command { get; init; }
 
     /// <summary>The state directory for <paramref name="prefix"/> when none is given.</summary>
-    public static string DefaultStateDirectory(string prefix) => Path.Combine("/run/nvo3-lab", prefix);
+    public static string DefaultStateDirectory(string prefix) => Path.Combine("/run/nvo3-lab", CheckPrefix(prefix));
+
+    /// <summary>
+    /// <paramref name="prefix"/> when it can name the lab's interfaces and state directory (1–11
+    /// letters, digits or dashes, starting with a letter or digit: no path, nothing an <c>ip</c>
+    /// command reads as an option); else an <see cref="ArgumentException"/> saying why.
+    /// </summary>
+    public static string CheckPrefix(string prefix)
+    {
+        if (PrefixError(prefix) is { } error)
+        {
+            throw new ArgumentException(error);
+        }
+        return prefix;
+    }
+
+    /// <summary>Why <paramref name="prefix"/> cannot be a lab's prefix, or null when it can.</summary>
+    public static string? PrefixError(string prefix) =>
+        prefix.Length is 0 or > 11 || !char.IsAsciiLetterOrDigit(prefix[0]) || !prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            ? $"Prefix '{prefix}' must be 1–11 letters, digits or dashes, starting with a letter or digit (interface names are at most 15 bytes)."
+            : null;
 
     /// <summary>The state directory in force.</summary>
     public string ResolvedStateDirectory => StateDirectory ?? DefaultStateDirectory(Prefix);
