@@ -22,7 +22,9 @@ internal sealed partial class IncomingSession
     private readonly MigrationConnection _connection;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
-    private readonly List<(FrameType Type, byte[] Payload)> _staged = [];
+    // A warm checkpoint in progress, one copy per unit (a unit sent again replaces its copy), so
+    // what a source can make this agent hold is bounded by the workload's declared size.
+    private readonly StagedCheckpoint _staged = new();
     private HelloMessage? _hello;
     private bool _complete;
     private bool _activated;
@@ -178,7 +180,7 @@ internal sealed partial class IncomingSession
             if (_hello!.Mode == MigrationMode.Warm && _complete)
             {
                 // A checkpoint in progress: staged until it is complete.
-                _staged.Add((type, payload.ToArray()));
+                _staged.Add(type, payload, Image);
                 return;
             }
             Apply(type, payload);
@@ -208,11 +210,7 @@ internal sealed partial class IncomingSession
             {
                 throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, "StateComplete after the copy was activated or discarded.");
             }
-            foreach (var (type, payload) in _staged)
-            {
-                Apply(type, payload);
-            }
-            _staged.Clear();
+            _staged.ApplyTo(Image);
             // Hash 0 means the source did not verify: skip the work.
             var hash = message.Hash.Value == 0 ? default : Image.ComputeStateHash();
             bool verified = message.Hash.Value != 0 && hash == message.Hash;
