@@ -30,6 +30,7 @@ internal sealed partial class IncomingSession
     private bool _activated;
     private bool _discarded;
     private bool _isStandby;
+    private bool _counted; // holds one of the agent's MaxIncomingSessions until the state is complete
 
     public IncomingSession(MigrationAgent agent, MigrationConnection connection, ILogger logger)
     {
@@ -68,6 +69,7 @@ internal sealed partial class IncomingSession
                 await SendAbortAsync(refusal, cancellationToken).ConfigureAwait(false);
                 return;
             }
+            _counted = true;
             _hello = hello;
             Image = new Workload(hello.Workload, hello.Shape, WorkloadState.Paused);
             _agent.SetStatus(hello.MigrationId, MigrationStatus.InProgress);
@@ -91,6 +93,7 @@ internal sealed partial class IncomingSession
         }
         finally
         {
+            ReleaseCount();
             EndWithoutActivation();
             _agent.Untrack(_connection);
             await _connection.DisposeAsync().ConfigureAwait(false);
@@ -116,7 +119,7 @@ internal sealed partial class IncomingSession
         var image = Image;
         while (true)
         {
-            var frame = await _connection.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var frame = await ReadNextAsync(cancellationToken).ConfigureAwait(false);
             if (frame is null)
             {
                 return;
@@ -153,6 +156,43 @@ internal sealed partial class IncomingSession
                 default:
                     throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, $"{type} is not expected from a source.");
             }
+        }
+    }
+
+    /// <summary>
+    /// The next frame; until the state is complete it must come within the agent's idle timeout,
+    /// or the session ends with a protocol error (and an Abort to the source).
+    /// </summary>
+    private async ValueTask<Frame?> ReadNextAsync(CancellationToken cancellationToken)
+    {
+        bool complete;
+        lock (_lock)
+        {
+            complete = _complete;
+        }
+        if (complete)
+        {
+            return await _connection.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        using var idle = new CancellationTokenSource(_agent.Options.IdleTimeout, _agent.Time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        try
+        {
+            return await _connection.Reader.ReadAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new MigrationProtocolException(ProtocolError.UnexpectedMessage,
+                $"No frame for {_agent.Options.IdleTimeout.TotalSeconds:0.#} s before the state was complete; the copy is dropped.");
+        }
+    }
+
+    private void ReleaseCount()
+    {
+        if (_counted)
+        {
+            _counted = false;
+            _agent.CopyEnded();
         }
     }
 
@@ -215,6 +255,7 @@ internal sealed partial class IncomingSession
             var hash = message.Hash.Value == 0 ? default : Image.ComputeStateHash();
             bool verified = message.Hash.Value != 0 && hash == message.Hash;
             _complete = true;
+            ReleaseCount();
             if (_hello!.Mode is MigrationMode.Warm or MigrationMode.HotStandby && !_isStandby)
             {
                 _isStandby = true;

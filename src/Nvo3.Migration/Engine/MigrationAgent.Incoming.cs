@@ -103,8 +103,22 @@ public sealed partial class MigrationAgent
             {
                 return $"The agent '{Name}' already holds a workload named '{hello.Workload}'.";
             }
+            if (_copying >= Options.MaxIncomingSessions)
+            {
+                return $"The agent '{Name}' is already receiving {_copying} migrations, its limit; try again when one is done.";
+            }
+            _copying++;
         }
         return null;
+    }
+
+    /// <summary>Ends the count <see cref="CheckIncoming"/> took for one accepted migration.</summary>
+    internal void CopyEnded()
+    {
+        lock (_lock)
+        {
+            _copying--;
+        }
     }
 
     [LoggerMessage(6, LogLevel.Warning, "Migration agent {Agent} refused a connection from {Remote}: {Reason}")]

@@ -34,6 +34,7 @@ public sealed partial class MigrationAgent : IAsyncDisposable
     private readonly Queue<Guid> _statusOrder = new();
     private readonly ConcurrentDictionary<MigrationConnection, byte> _connections = new();
     private readonly ConcurrentDictionary<Task, byte> _sessions = new();
+    private int _copying; // incoming migrations accepted whose state is not yet complete (under _lock)
     private int _disposed;
 
     private MigrationAgent(MigrationAgentOptions options, Socket listener, TimeProvider time, ILoggerFactory loggerFactory)

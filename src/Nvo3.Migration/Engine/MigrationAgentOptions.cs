@@ -18,6 +18,20 @@ public sealed record MigrationAgentOptions
     /// <summary>How long an accepted connection may take to finish its TLS handshake, and then to send its first frame. Default 10 s.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Incoming migrations copied at once; one more is refused (Abort naming the limit) so a peer
+    /// cannot open sessions until the agent runs out of memory. Standbys that hold a complete
+    /// state no longer count. Default 4.
+    /// </summary>
+    public int MaxIncomingSessions { get; init; } = 4;
+
+    /// <summary>
+    /// How long an incoming migration may go without a frame before its state is complete; then it
+    /// is ended and what it sent is dropped (a stalled or hostile source holds nothing for long).
+    /// A standby with a complete state waits for its next checkpoint without this limit. Default 30 s.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How many finished migrations it remembers for status queries. Default 1024.</summary>
     public int StatusHistory { get; init; } = 1024;
 
