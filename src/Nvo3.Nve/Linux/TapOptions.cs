@@ -2,12 +2,12 @@ namespace Nvo3.Nve;
 
 /// <summary>
 /// How <see cref="TapPort.Create(string, Packets.MacAddress?, TapOptions)"/> opens a TAP. The
-/// default is a plain TAP (frames without a header, every checksum complete), as the NVE's
-/// pipeline reads today.
+/// default is a plain TAP (frames without a header, every checksum complete), created exclusively:
+/// a port never takes over an interface that already exists.
 /// </summary>
 public sealed record TapOptions
 {
-    /// <summary>A plain TAP that attaches to an existing TAP of the same name if there is one (Linux's default).</summary>
+    /// <summary>A plain TAP, created anew: opening a name that exists already fails (<see cref="Exclusive"/>).</summary>
     public static TapOptions Default { get; } = new();
 
     /// <summary>
@@ -34,9 +34,10 @@ public sealed record TapOptions
     /// <c>IFF_TUN_EXCL</c>: fail (EBUSY) when an interface of that name already exists in the
     /// namespace, instead of attaching to it. The NVE's own TAPs are not persistent, so they vanish
     /// when their port is disposed and can be created again; to re-open a persistent TAP made
-    /// beforehand (<c>ip tuntap add … mode tap</c>), leave this off.
+    /// beforehand (<c>ip tuntap add … mode tap</c>), turn this off. Default on: a port named after
+    /// another's TAP (or a QEMU guest's) would otherwise read that device's frames.
     /// </summary>
-    public bool Exclusive { get; init; }
+    public bool Exclusive { get; init; } = true;
 
     /// <summary>Throws <see cref="ArgumentException"/> for combinations the kernel would refuse or that would lose data.</summary>
     internal void Validate()
