@@ -14,6 +14,7 @@ namespace Nvo3.Nva.Records;
 [JsonSerializable(typeof(Binding))]
 [JsonSerializable(typeof(Migration))]
 [JsonSerializable(typeof(Redirect))]
+[JsonSerializable(typeof(NveLease))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class RecordJson : JsonSerializerContext
 {
@@ -23,4 +24,14 @@ internal sealed partial class RecordJson : JsonSerializerContext
     public static T Decode<T>(byte[] bytes) where T : class =>
         JsonSerializer.Deserialize(bytes, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Default.GetTypeInfo(typeof(T))!)
         ?? throw new InvalidDataException($"A stored {typeof(T).Name} is null.");
+
+    /// <summary>Decodes any stored value by the kind its key names: a record, a lease, or an index entry's string.</summary>
+    public static object DecodeAny(string key, byte[] bytes) =>
+        key.StartsWith(Keys.Bindings, StringComparison.Ordinal) ? Decode<Binding>(bytes)
+        : key.StartsWith(Keys.Redirects, StringComparison.Ordinal) ? Decode<Redirect>(bytes)
+        : key.StartsWith(Keys.Nves, StringComparison.Ordinal) ? Decode<NveRecord>(bytes)
+        : key.StartsWith(Keys.Leases, StringComparison.Ordinal) ? Decode<NveLease>(bytes)
+        : key.StartsWith(Keys.Networks, StringComparison.Ordinal) ? Decode<VirtualNetwork>(bytes)
+        : key.StartsWith(Keys.Migrations, StringComparison.Ordinal) ? Decode<Migration>(bytes)
+        : Decode<string>(bytes);
 }
