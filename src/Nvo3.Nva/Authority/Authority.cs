@@ -41,10 +41,14 @@ public sealed partial class Authority
         Settings = settings ?? new NvaSettings();
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Authority>();
+        Health = new Hosting.StoreHealth(_time);
     }
 
     /// <summary>The watched copy of the store that reads prefer; null reads the store (set by the watch hub once it is loaded).</summary>
     internal DirectoryCache? View { get; set; }
+
+    /// <summary>Since when the store has answered without failing: every commit reports to it.</summary>
+    public Hosting.StoreHealth Health { get; }
 
     /// <summary>The revision of the newest commit this authority made: reads wait for the watched copy to hold it.</summary>
     public long LastCommittedRevision => Interlocked.Read(ref _lastCommitted);
@@ -151,7 +155,17 @@ public sealed partial class Authority
     // Commits and remembers the newest revision this authority wrote, for read-your-writes.
     private async ValueTask<StoreCommit> CommitAsync(StoreTransaction txn, CancellationToken cancellationToken)
     {
-        var commit = await _store.CommitAsync(txn, cancellationToken).ConfigureAwait(false);
+        StoreCommit commit;
+        try
+        {
+            commit = await _store.CommitAsync(txn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            Health.Failed();
+            throw;
+        }
+        Health.Succeeded();
         if (commit.Succeeded)
         {
             long seen = Interlocked.Read(ref _lastCommitted);

@@ -134,7 +134,15 @@ public sealed partial class NvaServer : IAsyncDisposable
     }
 
     // While this replica leads: sweep every interval until leadership ends.
-    private Task LeadAsync(CancellationToken leading) => HousekeepingLoop.RunAsync(async ct =>
+    private Task LeadAsync(CancellationToken leading)
+    {
+        // A new leader gives every NVE a whole lease to renew in before it takes any for dead,
+        // whatever the previous leader saw.
+        Authority.Health.Restart();
+        return HousekeepingLoop.RunAsync(SweepAsync, leading);
+    }
+
+    private async Task SweepAsync(CancellationToken ct)
     {
         using var timer = new PeriodicTimer(_sweepInterval, Authority.Time);
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
@@ -142,7 +150,7 @@ public sealed partial class NvaServer : IAsyncDisposable
             await _housekeeper.SweepAsync(ct).ConfigureAwait(false);
             HousekeepingLoop.Healthy();
         }
-    }, leading);
+    }
 
     /// <summary>Stops leading (handing the lead over at once), closes the watch streams, stops serving, then closes the store.</summary>
     public async ValueTask DisposeAsync()

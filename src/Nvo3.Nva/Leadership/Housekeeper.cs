@@ -34,7 +34,11 @@ internal sealed partial class Housekeeper(Authority authority, DirectoryCache vi
         }
         foreach (string key in view.Expired(Keys.Leases, now))
         {
-            await authority.MarkNveDownAsync(key[Keys.Leases.Length..], cancellationToken).ConfigureAwait(false);
+            // Only after a whole lease of healthy store: an NVE could not renew while the store was away.
+            if (view.Get<NveLease>(key) is { } lease && now - authority.Health.HealthySince >= lease.Value.Duration)
+            {
+                await authority.MarkNveDownAsync(key[Keys.Leases.Length..], cancellationToken).ConfigureAwait(false);
+            }
         }
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
         await FailOverAsync(cancellationToken).ConfigureAwait(false);

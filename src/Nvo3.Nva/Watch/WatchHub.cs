@@ -186,8 +186,14 @@ public sealed partial class WatchHub : IAsyncDisposable
                     var changes = _cache.Apply(batch);
                     Publish(changes, batch[^1].Revision);
                     Loop.Healthy();
+                    _authority.Health.Succeeded();
                 }
                 return;
+            }
+            catch (Exception ex) when (ex is not (OperationCanceledException or RevisionCompactedException))
+            {
+                _authority.Health.Failed();
+                throw;
             }
             catch (RevisionCompactedException ex)
             {

@@ -47,6 +47,28 @@ public sealed class LeaseTests
     }
 
     [Fact]
+    public async Task Sweep_LeasesRanOutWhileTheStoreWasAway_WaitsAWholeLeaseOfHealthyStore()
+    {
+        await using var f = await DirectoryFixture.CreateAsync(lease: Lease, housekeeping: true);
+        f.Time.Advance(TimeSpan.FromSeconds(2));
+        f.Authority.Health.Failed(); // etcd elects a new leader, say: nobody renews for a while
+        f.Time.Advance(TimeSpan.FromSeconds(2));
+        f.Authority.Health.Succeeded();
+
+        await f.SweepAsync(); // every lease ran out during the outage: none is taken for dead yet
+        Assert.All(await f.Authority.ListNvesAsync(), n => Assert.Null(n.Down));
+        f.Time.Advance(TimeSpan.FromSeconds(1));
+        await f.Authority.RenewAsync("a", TimeSpan.Zero); // a renews once the store is back; b and c do not
+        f.Time.Advance(TimeSpan.FromSeconds(2));
+        await f.SweepAsync();
+
+        var nves = (await f.Authority.ListNvesAsync()).ToDictionary(n => n.Name);
+        Assert.Null(nves["a"].Down);
+        Assert.NotNull(nves["b"].Down);
+        Assert.NotNull(nves["c"].Down);
+    }
+
+    [Fact]
     public async Task Renew_AfterBeingMarkedDown_RevivesTheNveAndSaysSinceWhen()
     {
         await using var f = await DirectoryFixture.CreateAsync(lease: Lease, housekeeping: true);
