@@ -260,7 +260,7 @@ public sealed partial class NvaClient
     private static NvaStatus FromStatus(P.StatusResponse s) => new(s.Replica, s.Leader, string.IsNullOrEmpty(s.LeaderReplica) ? null : s.LeaderReplica,
         s.Revision, s.Store, s.Watchers, s.Failovers, s.Settled, s.LoopFailures);
 
-    private static LookupResult MapLookup(P.LookupResponse r) => new(
+    internal static LookupResult MapLookup(P.LookupResponse r) => new(
         r.Found ? FromProto(r.Binding) : null,
         r.Host is null ? null : FromProto(r.Host),
         TimeSpan.FromMilliseconds(r.LifetimeMs));

@@ -78,6 +78,25 @@ public sealed partial class NvaClient : IDirectoryClient, IDisposable
             : throw new ArgumentException($"'{text}' names no NVA; write HOST:PORT[,HOST:PORT...], like 127.0.0.1:7470.");
     }
 
+    /// <summary>
+    /// Opens a stream for look-ups (see <see cref="LookupStream"/>): what an NVE in pull mode keeps
+    /// open to ask many questions cheaply. Dispose it before the client.
+    /// </summary>
+    public LookupStream OpenLookupStream(string askingNve = "") => new(this, askingNve);
+
+    // The replica a new stream goes to, and the move past one whose stream broke.
+    internal int ReplicaForStream() => Volatile.Read(ref _current);
+
+    internal P.Directory.DirectoryClient ReplicaClient(int index) => _replicas[index].Client;
+
+    internal void MovePast(int index)
+    {
+        if (_replicas.Length > 1 && Interlocked.CompareExchange(ref _current, (index + 1) % _replicas.Length, index) == index)
+        {
+            Interlocked.Increment(ref _failovers);
+        }
+    }
+
     /// <summary>The directory's raw gRPC client of the NVA in use, for calls this wrapper does not cover.</summary>
     public P.Directory.DirectoryClient Raw => _replicas[Volatile.Read(ref _current)].Client;
 

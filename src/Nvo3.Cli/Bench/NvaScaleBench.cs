@@ -35,6 +35,9 @@ internal sealed class NvaScaleBench(NvaScaleSettings settings, Action<string> pr
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
+    // Look-up streams the look-up tasks share: a handful of pull-mode NVEs, each asking for many.
+    private const int LookupStreams = 4;
+
     /// <summary>Starts an NVA over <paramref name="store"/> (which it then owns), measures, and stops it.</summary>
     public async Task<NvaScaleFigures> RunAsync(string name, IDirectoryStore store, CancellationToken cancellationToken)
     {
@@ -47,6 +50,25 @@ internal sealed class NvaScaleBench(NvaScaleSettings settings, Action<string> pr
         await Timed.RunAsync(askers, settings.Concurrency * 16, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false);
         var (lookupSeconds, lookupLatencies) = await Timed.RunAsync(askers, settings.Lookups, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false);
 
+        // The same from the same tasks over a few look-up streams (as pull-mode NVEs would keep open).
+        progress($"{name}: {settings.Lookups:N0} look-ups on {LookupStreams} streams from {settings.Concurrency} tasks");
+        var streams = Enumerable.Range(0, LookupStreams).Select(i => client.OpenLookupStream($"bench-{i}")).ToArray();
+        double streamedSeconds;
+        long[] streamedLatencies;
+        try
+        {
+            var streamAskers = askers.Select((a, i) => (Asker: a, Stream: streams[i % streams.Length])).ToArray();
+            await Timed.RunAsync(streamAskers, settings.Concurrency * 16, (a, ct) => LookUpAsync(a.Stream, a.Asker, ct), cancellationToken).ConfigureAwait(false);
+            (streamedSeconds, streamedLatencies) = await Timed.RunAsync(streamAskers, settings.Lookups, (a, ct) => LookUpAsync(a.Stream, a.Asker, ct), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var stream in streams)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
         progress($"{name}: {settings.Moves:N0} moves from {settings.Concurrency} tasks, each on its own bindings");
         var movers = Enumerable.Range(0, settings.Concurrency).Select(i => new Mover(vms, i, settings.Concurrency)).ToArray();
         await Timed.RunAsync(movers, settings.Concurrency * 4, (m, ct) => m.MoveAsync(client, ct), cancellationToken).ConfigureAwait(false);
@@ -57,6 +79,7 @@ internal sealed class NvaScaleBench(NvaScaleSettings settings, Action<string> pr
         return new NvaScaleFigures(name, settings, vms.Length / setupSeconds,
             settings.Moves / moveSeconds, LatencySummary.FromTicks(moveLatencies),
             settings.Lookups / lookupSeconds, LatencySummary.FromTicks(lookupLatencies),
+            settings.Lookups / streamedSeconds, LatencySummary.FromTicks(streamedLatencies),
             fanout.Delivery, fanout.Last, fanout.Foreign);
     }
 
@@ -111,10 +134,21 @@ internal sealed class NvaScaleBench(NvaScaleSettings settings, Action<string> pr
 
     private static string NveName(int n) => $"nve{n:D5}";
 
-    private static async Task LookUpAsync(NvaClient client, Asker asker, CancellationToken cancellationToken)
+    private static Task LookUpAsync(NvaClient client, Asker asker, CancellationToken cancellationToken)
     {
         var vm = asker.Next();
-        var found = await client.LookupByIpAsync(vm.Vni, vm.Ip, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return CheckAsync(vm, client.LookupByIpAsync(vm.Vni, vm.Ip, cancellationToken: cancellationToken));
+    }
+
+    private static Task LookUpAsync(LookupStream stream, Asker asker, CancellationToken cancellationToken)
+    {
+        var vm = asker.Next();
+        return CheckAsync(vm, stream.LookupByIpAsync(vm.Vni, vm.Ip, cancellationToken));
+    }
+
+    private static async Task CheckAsync(Vm vm, Task<LookupResult> lookup)
+    {
+        var found = await lookup.ConfigureAwait(false);
         if (found.Binding?.Mac != vm.Mac || found.Host is null)
         {
             throw new InvalidOperationException($"The look-up of {vm.Ip} in VNI {vm.Vni} found {found.Binding?.Mac.ToString() ?? "nothing"}, not {vm.Mac}.");

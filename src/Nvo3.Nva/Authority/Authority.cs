@@ -16,17 +16,13 @@ namespace Nvo3.Nva;
 /// loser re-reads and the rules decide again.
 /// </summary>
 /// <remarks>
-/// With a watched copy of the store (<see cref="View"/>, which the NVA server keeps), a decision's
-/// first attempt reads the copy once it holds every write this authority made; a conflict, or a
-/// refusal, is decided again on the store itself, so a copy that lagged behind another NVA
-/// replica's write costs a retry and never a wrong answer.
+/// With a watched copy of the store (<see cref="View"/>, which the NVA server keeps), reads and the
+/// first attempt of each decision use the copy once it holds every write this NVA acknowledged; a
+/// conflict, or a refusal, is decided again on the store itself, so a copy that lagged behind
+/// another replica's write costs a retry and never a wrong answer.
 /// </remarks>
 public sealed partial class Authority
 {
-    // How long a read waits for the watched copy to hold this authority's last write before it
-    // reads the store instead.
-    private static readonly TimeSpan s_viewPatience = TimeSpan.FromSeconds(1);
-
     private readonly IDirectoryStore _store;
     private readonly StoreSource _storeSource;
     private readonly TimeProvider _time;
@@ -49,6 +45,11 @@ public sealed partial class Authority
 
     /// <summary>Since when the store has answered without failing: every commit reports to it.</summary>
     public Hosting.StoreHealth Health { get; }
+
+    /// <summary>Transactions that lost a compare-and-swap and were decided again (a count, for the bench and the status).</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    private long _conflicts;
 
     /// <summary>The revision of the newest commit this authority made: reads wait for the watched copy to hold it.</summary>
     public long LastCommittedRevision => Interlocked.Read(ref _lastCommitted);
@@ -111,7 +112,7 @@ public sealed partial class Authority
 
     // Runs one read-decide-commit attempt until its transaction commits, re-reading after every
     // conflict: compare-and-swap, never last-writer-wins. The first attempt reads the watched copy
-    // when it is current; a conflict or a refusal is decided again on the store.
+    // once it holds this NVA's writes; a conflict or a refusal is decided again on the store.
     private Task<T> TransactAsync<T>(string what, Func<IRecordSource, Task<(StoreTransaction Txn, T Result)>> attempt, CancellationToken cancellationToken) =>
         TransactAsync(what, (source, _) => attempt(source), cancellationToken);
 
@@ -142,6 +143,7 @@ public sealed partial class Authority
                 return result;
             }
             source = _storeSource;
+            Interlocked.Increment(ref _conflicts);
             Log.Conflict(_logger, what, i + 1);
             if (i > 2)
             {
@@ -181,7 +183,7 @@ public sealed partial class Authority
     private ValueTask<IRecordSource> FreshSourceAsync(CancellationToken cancellationToken) => FreshSourceAsync(0, cancellationToken);
 
     private async ValueTask<IRecordSource> FreshSourceAsync(long minRevision, CancellationToken cancellationToken) =>
-        View is { } view && await view.WaitForAsync(Math.Max(minRevision, LastCommittedRevision), s_viewPatience, cancellationToken).ConfigureAwait(false)
+        View is { } view && await view.WaitForAsync(Math.Max(minRevision, LastCommittedRevision), cancellationToken).ConfigureAwait(false)
             ? view : _storeSource;
 
     private static async Task<Stored<VirtualNetwork>> RequireNetworkAsync(IRecordSource source, uint vni, CancellationToken cancellationToken) =>

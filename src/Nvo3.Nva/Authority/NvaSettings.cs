@@ -34,6 +34,9 @@ public sealed record NvaSettings
     /// <summary>The most networks one watch or snapshot may name. Default 4,096.</summary>
     public int MaxWatchedNetworks { get; init; } = 4_096;
 
+    /// <summary>The most look-ups one message of a look-up stream may carry. Default 1,024.</summary>
+    public int MaxLookupBatch { get; init; } = 1_024;
+
     /// <summary>How many attempts a transaction gets against concurrent changes before the NVA answers Aborted. Default 64.</summary>
     public int MaxAttempts { get; init; } = 64;
 

@@ -160,6 +160,68 @@ internal sealed class DirectoryService(Authority authority, WatchHub hub, Replic
         MapLookup(await authority.LookupByMacAsync(request.Vni, Arguments.ParseMac(request.Mac), request.MinRevision, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Each batch is answered in order by one reader, and the answers written by one writer that
+    /// flushes only when none is waiting.
+    /// </remarks>
+    public override async Task Lookups(IAsyncStreamReader<P.LookupBatch> requestStream, IServerStreamWriter<P.LookupAnswers> responseStream, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var answers = System.Threading.Channels.Channel.CreateUnbounded<P.LookupAnswers>();
+        var writing = WriteAnswersAsync(answers.Reader, responseStream, cancellationToken);
+        try
+        {
+            while (await requestStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                var batch = requestStream.Current;
+                if (batch.Queries.Count > authority.Settings.MaxLookupBatch)
+                {
+                    throw new NvaException(NvaError.InvalidArgument, $"Too many look-ups in one batch: {batch.Queries.Count}; at most {authority.Settings.MaxLookupBatch}.");
+                }
+                var response = new P.LookupAnswers { Id = batch.Id };
+                foreach (var query in batch.Queries)
+                {
+                    response.Answers.Add(MapLookup(await LookUpAsync(query, cancellationToken).ConfigureAwait(false)));
+                }
+                answers.Writer.TryWrite(response);
+            }
+        }
+        finally
+        {
+            answers.Writer.TryComplete();
+            await writing.ConfigureAwait(false);
+        }
+    }
+
+    private async Task<LookupResult> LookUpAsync(P.LookupQuery query, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return string.IsNullOrEmpty(query.Ip)
+                ? await authority.LookupByMacAsync(query.Vni, Arguments.ParseMac(query.Mac), query.MinRevision, cancellationToken).ConfigureAwait(false)
+                : await authority.LookupByIpAsync(query.Vni, Arguments.ParseIp(query.Ip), query.MinRevision, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NvaException ex) when (ex.Error is NvaError.NotFound or NvaError.InvalidArgument)
+        {
+            // An unknown VNI or a malformed address answers this question, not the stream.
+            return new LookupResult(null, null, TimeSpan.Zero);
+        }
+    }
+
+    private static async Task WriteAnswersAsync(System.Threading.Channels.ChannelReader<P.LookupAnswers> answers, IServerStreamWriter<P.LookupAnswers> stream, CancellationToken cancellationToken)
+    {
+        var buffered = new WriteOptions(WriteFlags.BufferHint);
+        while (await answers.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (answers.TryRead(out var answer))
+            {
+                stream.WriteOptions = answers.Count > 0 ? buffered : null;
+                await stream.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public override async Task<P.SnapshotResponse> Snapshot(P.SnapshotRequest request, ServerCallContext context)
     {
         var s = await authority.SnapshotAsync(Vnis(request.Vnis), context.CancellationToken).ConfigureAwait(false);
@@ -177,7 +239,7 @@ internal sealed class DirectoryService(Authority authority, WatchHub hub, Replic
     {
         var cancellationToken = context.CancellationToken;
         using var subscription = hub.Subscribe(request.FromRevision, Vnis(request.Vnis));
-        await using var messages = subscription.ReadMessagesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using var messages = subscription.ReadMessagesAsync(authority, cancellationToken).GetAsyncEnumerator(cancellationToken);
         long written = 0;
         Task? tick = null;
         var next = messages.MoveNextAsync().AsTask();

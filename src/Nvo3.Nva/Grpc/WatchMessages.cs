@@ -6,9 +6,6 @@ namespace Nvo3.Nva.Grpc;
 /// <summary>The Watch stream's messages: built once per change by the hub and sent as they are on every stream that gets it.</summary>
 internal static class WatchMessages
 {
-    /// <summary>The resync marker: the watcher fell behind what the NVA keeps.</summary>
-    public static readonly P.WatchResponse Resync = new() { Resync = true };
-
     /// <summary>The message of <paramref name="change"/>, with liveness and duplicate counts as of <paramref name="now"/>.</summary>
     public static P.WatchResponse ToMessage(DirectoryChange change, DateTimeOffset now, TimeSpan duplicateWindow)
     {

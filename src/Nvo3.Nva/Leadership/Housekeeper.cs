@@ -56,7 +56,7 @@ internal sealed partial class Housekeeper(Authority authority, DirectoryCache vi
 
     // Each step decides on a copy that holds this NVA's own writes, those of the step before among them.
     private ValueTask<bool> CatchUpAsync(CancellationToken cancellationToken) =>
-        view.WaitForAsync(authority.LastCommittedRevision, TimeSpan.FromSeconds(5), cancellationToken);
+        view.WaitForAsync(authority.LastCommittedRevision, cancellationToken);
 
     // Every binding still active at a down NVE that has a standby: also those a previous leader
     // marked down but died before failing over.

@@ -26,10 +26,15 @@ internal sealed partial class DirectoryCache : IRecordSource
     // Redirects and leases by when they run out, so the leader's sweep looks only at those due.
     private readonly SortedSet<(long Ticks, string Key)> _expiries = [];
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private TaskCompletionSource _advanced = NewSignal();
     private long _revision;
 
-    public DirectoryCache(ILogger logger) => _logger = logger;
+    public DirectoryCache(TimeProvider time, ILogger logger)
+    {
+        _time = time;
+        _logger = logger;
+    }
 
     /// <summary>The revision the copy holds.</summary>
     public long Revision => Interlocked.Read(ref _revision);
@@ -96,34 +101,62 @@ internal sealed partial class DirectoryCache : IRecordSource
     }
 
     /// <summary>
-    /// Waits until the copy holds <paramref name="revision"/>; false when it did not within
-    /// <paramref name="timeout"/> (the pump is behind or broken: read the store instead).
+    /// False while the watch that feeds the copy is broken (set by the hub's pump): then readers
+    /// do not wait for it and read the store instead.
     /// </summary>
-    public async ValueTask<bool> WaitForAsync(long revision, TimeSpan timeout, CancellationToken cancellationToken)
+    public bool Following
     {
-        if (Revision >= revision)
+        get => Volatile.Read(ref _following);
+        set
         {
-            return true;
-        }
-        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        expiry.CancelAfter(timeout);
-        try
-        {
-            while (true)
+            Volatile.Write(ref _following, value);
+            if (!value)
             {
-                Task advanced = Volatile.Read(ref _advanced).Task;
-                if (Revision >= revision)
-                {
-                    return true;
-                }
-                await advanced.WaitAsync(expiry.Token).ConfigureAwait(false);
+                Signal(); // waiters re-check, and go to the store
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+    }
+
+    private bool _following = true;
+
+    /// <summary>
+    /// Waits until the copy holds <paramref name="revision"/>; false when the watch feeding it is
+    /// broken (the pump says so at once) or has not got there within <see cref="Patience"/> (the
+    /// store's own watch may be reconnecting): read the store instead.
+    /// </summary>
+    public async ValueTask<bool> WaitForAsync(long revision, CancellationToken cancellationToken)
+    {
+        long deadline = 0;
+        while (true)
         {
-            return Revision >= revision;
+            Task advanced = Volatile.Read(ref _advanced).Task;
+            if (Revision >= revision)
+            {
+                return true;
+            }
+            if (!Following)
+            {
+                return false;
+            }
+            long now = _time.GetTimestamp();
+            deadline = deadline == 0 ? now + (long)(Patience.TotalSeconds * _time.TimestampFrequency) : deadline;
+            if (now >= deadline)
+            {
+                return false;
+            }
+            try
+            {
+                await advanced.WaitAsync(_time.GetElapsedTime(now, deadline), _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return Revision >= revision;
+            }
         }
     }
+
+    /// <summary>How long a reader waits for the copy before it reads the store. 1 s.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(1);
 
     /// <inheritdoc />
     public ValueTask<Stored<T>?> GetAsync<T>(string key, CancellationToken cancellationToken) where T : class =>

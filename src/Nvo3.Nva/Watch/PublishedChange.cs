@@ -12,8 +12,14 @@ namespace Nvo3.Nva.Watch;
 /// <param name="Vni">The network it belongs to; 0 when it concerns every watcher.</param>
 internal sealed record PublishedChange(DirectoryChange Change, uint Vni)
 {
-    /// <summary>The gRPC message for this change, shared by every stream that sends it.</summary>
-    public P.WatchResponse? Message { get; init; }
+    private P.WatchResponse? _message;
+
+    /// <summary>
+    /// The gRPC message for this change, built by the first stream that sends it (as of the time
+    /// given then) and shared by every other. A race builds it twice, harmlessly.
+    /// </summary>
+    public P.WatchResponse Message(DateTimeOffset now, TimeSpan duplicateWindow) =>
+        _message ??= Grpc.WatchMessages.ToMessage(Change, now, duplicateWindow);
 
     /// <summary>The store revision of the change.</summary>
     public long Revision => Change.Revision;

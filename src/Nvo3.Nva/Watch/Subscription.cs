@@ -11,7 +11,7 @@ namespace Nvo3.Nva.Watch;
 /// </summary>
 public sealed class Subscription : IDisposable
 {
-    private static readonly PublishedChange s_resync = new(new DirectoryChange(0, ChangeKind.Resync, ""), 0) { Message = Grpc.WatchMessages.Resync };
+    private static readonly PublishedChange s_resync = new(new DirectoryChange(0, ChangeKind.Resync, ""), 0);
 
     private readonly WatchHub _hub;
     private readonly long _fromRevision;
@@ -43,12 +43,11 @@ public sealed class Subscription : IDisposable
     }
 
     /// <summary>The stream's messages, shared with every other subscriber that gets the same change.</summary>
-    internal async IAsyncEnumerable<P.WatchResponse> ReadMessagesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    internal async IAsyncEnumerable<P.WatchResponse> ReadMessagesAsync(Authority authority, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var change in ReadPublishedAsync(cancellationToken).ConfigureAwait(false))
         {
-            // The hub builds every message before it publishes the change.
-            yield return change.Message ?? throw new InvalidOperationException($"The change at revision {change.Revision} was published without its message.");
+            yield return change.Message(authority.Time.GetUtcNow(), authority.Settings.DuplicateWindow);
         }
     }
 

@@ -16,7 +16,7 @@ namespace Nvo3.Nva.Watch;
 /// cut off with a resync marker too, so a slow NVE never holds up the others or the NVA's memory.
 /// </summary>
 /// <remarks>
-/// Each change's gRPC message is built once and shared by every stream that sends it. The pump
+/// Each change's gRPC message is built once, by the first stream that sends it, and shared by every other. The pump
 /// runs under a <see cref="SupervisedLoop"/>: a failed store watch is retried with back-off from
 /// the revision the copy holds, logged once per burst, never left dead.
 /// </remarks>
@@ -46,7 +46,7 @@ public sealed partial class WatchHub : IAsyncDisposable
         _subscriberBuffer = subscriberBuffer;
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<WatchHub>();
-        _cache = new DirectoryCache(loggerFactory.CreateLogger<DirectoryCache>());
+        _cache = new DirectoryCache(authority.Time, loggerFactory.CreateLogger<DirectoryCache>());
         Loop = new SupervisedLoop("watch hub pump", authority.Time, _logger);
     }
 
@@ -187,11 +187,14 @@ public sealed partial class WatchHub : IAsyncDisposable
                     Publish(changes, batch[^1].Revision);
                     Loop.Healthy();
                     _authority.Health.Succeeded();
+                    _cache.Following = true;
                 }
                 return;
             }
             catch (Exception ex) when (ex is not (OperationCanceledException or RevisionCompactedException))
             {
+                // Readers stop waiting for the copy and read the store until the watch is back.
+                _cache.Following = false;
                 _authority.Health.Failed();
                 throw;
             }
@@ -208,11 +211,6 @@ public sealed partial class WatchHub : IAsyncDisposable
 
     private void Publish(List<PublishedChange> changes, long revision)
     {
-        var now = _authority.Time.GetUtcNow();
-        for (int i = 0; i < changes.Count; i++)
-        {
-            changes[i] = changes[i] with { Message = Grpc.WatchMessages.ToMessage(changes[i].Change, now, _authority.Settings.DuplicateWindow) };
-        }
         List<Subscription>? cutOff = null;
         lock (_lock)
         {

@@ -114,6 +114,40 @@ public sealed class ReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LookupStream_ManyAtOnce_AnswersEachInOrder_AndMovesToTheSecondNvaWhenTheFirstStops()
+    {
+        using var client = new NvaClient([_first.Address, _second.Address]);
+        await SetUpAsync(client);
+        for (int i = 1; i <= 50; i++)
+        {
+            await AttachAsync(client, i);
+        }
+        await using var stream = client.OpenLookupStream("test");
+
+        var answers = await Task.WhenAll(Enumerable.Range(1, 60).Select(i => stream.LookupByIpAsync(100, IpAddr.FromV4(0x0A00_0000u + (uint)i))));
+        var unknownVni = await stream.LookupByIpAsync(999, IpAddr.Parse("10.0.0.1"));
+        await _first.DisposeAsync();
+        LookupResult? after = null;
+        for (int attempt = 0; attempt < 3 && after is null; attempt++)
+        {
+            try
+            {
+                after = await stream.LookupByMacAsync(100, new MacAddress(0x0200_0000_0000UL + 7));
+            }
+            catch (NvaException ex) when (ex.Error == NvaError.Unavailable)
+            {
+                // The look-up in flight when the stream broke; the next opens one on the second NVA.
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 60).Select(i => i <= 50), answers.Select(a => a.Found));
+        Assert.All(answers.Take(50).Select((a, i) => (a, i)), x => Assert.Equal(new MacAddress(0x0200_0000_0000UL + (ulong)x.i + 1), x.a.Binding!.Mac));
+        Assert.False(unknownVni.Found);
+        Assert.Equal(IpAddr.FromV4(0x0A00_0007u), Assert.Single(after!.Binding!.Ips));
+        Assert.Equal(_second.Address, client.Address);
+    }
+
+    [Fact]
     public async Task Lookup_OnAnotherReplica_WithTheWritersRevision_SeesTheWrite()
     {
         using var writer = new NvaClient(_first.Address);

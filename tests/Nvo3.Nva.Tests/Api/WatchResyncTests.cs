@@ -85,7 +85,9 @@ public sealed class WatchResyncTests : IAsyncLifetime
 
         await AttachManyAsync(1, 1);
         await WaitUntilAsync(() => Volatile.Read(ref seen) >= 2);
-        await AttachManyAsync(10, 80); // the stalled watcher's 32-change buffer overflows
+        // Enough that the stalled watcher's 32-change buffer overflows even once the transport
+        // has taken what its HTTP/2 window holds (about 64 KiB of changes).
+        await AttachManyAsync(10, 600);
         gate.Release();
         var fresh = await _client.SnapshotAsync();
         await WaitUntilAsync(() => view.Revision >= fresh.Revision);
