@@ -251,7 +251,7 @@ public sealed partial class NvaClient
             }
             catch (global::Grpc.Core.RpcException ex)
             {
-                answers.Add((replica.Address, null, Translate(ex, replica.Address).Message));
+                answers.Add((replica.Address, null, ex.Status.Detail));
             }
         }
         return answers;

@@ -174,7 +174,8 @@ internal sealed class NvaScaleBench(NvaScaleSettings settings, Action<string> pr
             {
                 if (anyEnded.IsCompleted || stopwatch.Elapsed > Patience)
                 {
-                    throw new InvalidOperationException($"Only {server.Hub.SubscriberCount} of {settings.Nves} watch streams opened.");
+                    throw new InvalidOperationException($"Only {server.Hub.SubscriberCount} of {settings.Nves} watch streams opened"
+                        + (anyEnded.IsCompleted ? $"; one ended: {(await anyEnded.ConfigureAwait(false)).Exception?.InnerException?.Message ?? "without an error"}." : $" within {Patience.TotalSeconds} s."));
                 }
                 await Task.Delay(20, cancellationToken).ConfigureAwait(false);
             }
@@ -206,7 +207,8 @@ internal sealed class NvaScaleBench(NvaScaleSettings settings, Action<string> pr
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(watchers).WaitAsync(Patience, CancellationToken.None).ConfigureAwait(false);
+            // The watchers end on cancellation; a straggler must not hide what happened above.
+            await Task.WhenAny(Task.WhenAll(watchers), Task.Delay(Patience, CancellationToken.None)).ConfigureAwait(false);
             foreach (var channel in channels)
             {
                 channel.Dispose();

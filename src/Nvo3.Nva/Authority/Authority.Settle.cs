@@ -37,7 +37,7 @@ public sealed partial class Authority
             {
                 return (new StoreTransaction().IfUnchanged(entry), migration);
             }
-            string why = due ?? $"settled by {settledBy}";
+            string why = due ?? "settled on request";
             var txn = new StoreTransaction();
             var binding = (await source.GetAsync<Binding>(Keys.Binding(migration.Vni, migration.Mac), cancellationToken).ConfigureAwait(false))?.Value;
             Migration settled;
