@@ -10,6 +10,7 @@ namespace Nvo3.Nva.Tests.Support;
 internal sealed class StoreWrapper(IDirectoryStore inner) : IDirectoryStore
 {
     private int _watchFailures;
+    private int _commitFailures;
     private long _reads;
 
     /// <summary>Commits for which this returns true are applied, then reported as failed compares.</summary>
@@ -23,6 +24,9 @@ internal sealed class StoreWrapper(IDirectoryStore inner) : IDirectoryStore
 
     /// <summary>Point reads and lists so far.</summary>
     public long Reads => Interlocked.Read(ref _reads);
+
+    /// <summary>The next <paramref name="count"/> commits that write something throw <see cref="IOException"/>, unapplied (the store unreachable).</summary>
+    public void FailCommits(int count) => Interlocked.Exchange(ref _commitFailures, count);
 
     /// <summary>The next <paramref name="count"/> watches throw at their first step.</summary>
     public void BreakWatches(int count) => Interlocked.Exchange(ref _watchFailures, count);
@@ -46,6 +50,10 @@ internal sealed class StoreWrapper(IDirectoryStore inner) : IDirectoryStore
 
     public async ValueTask<StoreCommit> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
     {
+        if (transaction.Operations.Count > 0 && Interlocked.Decrement(ref _commitFailures) >= 0)
+        {
+            throw new IOException("The store is unreachable (on purpose).");
+        }
         var commit = await inner.CommitAsync(transaction, cancellationToken);
         return commit.Succeeded && LoseAnswer?.Invoke(transaction) == true ? new StoreCommit(false, commit.Revision) : commit;
     }
