@@ -17,6 +17,8 @@ internal sealed partial class DirectoryService
         var next = messages.MoveNextAsync().AsTask();
         while (true)
         {
+            // A cancelled call ends here: its progress timer would complete at once, forever.
+            cancellationToken.ThrowIfCancellationRequested();
             if (request.ProgressNotify && !next.IsCompleted)
             {
                 // One timer a second per quiet stream, not one per message.
