@@ -108,6 +108,31 @@ public sealed class FilteredWatchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_ManyQuietWatchersLeaveAtOnce_TheNvaClosesEveryStream()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var watchers = Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var _ in _client.WatchAsync(0, $"quiet{i}", [100], cts.Token))
+                {
+                }
+            }
+            catch (Exception) when (cts.IsCancellationRequested)
+            {
+            }
+        })).ToArray();
+        await WaitUntilAsync(() => _server.Hub.SubscriberCount == 40);
+
+        await cts.CancelAsync();
+        await Task.WhenAll(watchers).WaitAsync(Patience);
+
+        // Every stream that asked for progress ends with its call.
+        await WaitUntilAsync(() => _server.Hub.SubscriberCount == 0);
+    }
+
+    [Fact]
     public async Task View_FollowingOneNetwork_HoldsOnlyIt()
     {
         var view = new DirectoryView(_client, "follower");
