@@ -20,10 +20,10 @@ internal static class Cli
     /// <summary>The environment variable that sets the default NVA address.</summary>
     public const string NvaVariable = "NVO3_NVA";
 
-    /// <summary>The NVA address every client command takes.</summary>
+    /// <summary>The NVA addresses every client command takes.</summary>
     public static Option<string> NvaOption() => new("--nva")
     {
-        Description = $"The NVA to talk to: HOST:PORT or http://HOST:PORT (default: ${NvaVariable}, else 127.0.0.1:{NvaServerOptions.DefaultPort}).",
+        Description = $"The NVA to talk to: HOST:PORT or http://HOST:PORT, or several NVA replicas as A,B,C (tried in turn when one is down) (default: ${NvaVariable}, else 127.0.0.1:{NvaServerOptions.DefaultPort}).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(NvaVariable) is { Length: > 0 } env ? env : $"127.0.0.1:{NvaServerOptions.DefaultPort}",
     };
 
@@ -86,8 +86,8 @@ internal static class Cli
         DefaultValueFactory = _ => LogLevel.Information,
     };
 
-    /// <summary>Opens a client for the NVA named by <paramref name="text"/>.</summary>
-    public static NvaClient Connect(string text) => new(NvaClient.ParseAddress(text));
+    /// <summary>Opens a client for the NVA, or the NVA replicas, named by <paramref name="text"/> (A or A,B,C).</summary>
+    public static NvaClient Connect(string text) => new(NvaClient.ParseAddresses(text));
 
     /// <summary>A console logger factory for long-running commands.</summary>
     public static ILoggerFactory Logging(LogLevel level) => LoggerFactory.Create(b => b

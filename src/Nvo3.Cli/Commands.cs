@@ -14,6 +14,7 @@ internal static class Commands
         yield return LabCommand.Create();
         yield return VmCommand.Create();
         yield return MigrateCommand.Create();
+        yield return MigrationCommand.Create();
         yield return BenchCommand.Create();
         yield return PkiCommand.Create();
     }

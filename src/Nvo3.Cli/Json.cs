@@ -31,6 +31,7 @@ internal static class Json
         ["external"] = n.External,
         ["alive"] = alive,
         ["leaseExpires"] = n.LeaseExpires?.ToString("O"),
+        ["down"] = n.Down?.ToString("O"),
     };
 
     public static JsonObject Binding(Binding b) => new()
@@ -64,5 +65,8 @@ internal static class Json
         ["activated"] = m.Activated?.ToString("O"),
         ["ended"] = m.Ended?.ToString("O"),
         ["result"] = m.Result,
+        ["deadline"] = m.Deadline?.ToString("O"),
+        ["settledBy"] = m.SettledBy,
+        ["requestId"] = m.RequestId,
     };
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Nvo3.Nva;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Storage;
@@ -7,10 +6,12 @@ using Nvo3.Security;
 
 namespace Nvo3.Cli;
 
-/// <summary><c>nvo3 nva serve</c>: runs the directory.</summary>
+/// <summary><c>nvo3 nva serve|status</c>: runs the directory, or asks its replicas how they are.</summary>
 internal static class NvaCommand
 {
-    public static Command Create()
+    public static Command Create() => new("nva", "The NVA (Network Virtualization Authority): the directory.") { Serve(), NvaStatusCommand.Create() };
+
+    private static Command Serve()
     {
         var store = new Option<string>("--store")
         {
@@ -41,13 +42,42 @@ internal static class NvaCommand
         var dupWindow = new Option<int>("--dup-window-seconds") { Description = "The duplicate-detection window (RFC 7432: 180).", DefaultValueFactory = _ => 180 };
         var dupPolicy = new Option<DuplicatePolicy>("--dup-policy") { Description = "warn: flag and accept; freeze: flag and refuse further unplanned moves.", DefaultValueFactory = _ => DuplicatePolicy.Warn };
         var freeze = new Option<int>("--freeze-seconds") { Description = "How long a freeze lasts; 0 = until cleared (nvo3 vm clear-duplicate).", DefaultValueFactory = _ => 0 };
+        var defaults = new NvaSettings();
+        var leaderLease = new Option<int>("--leader-lease-seconds")
+        {
+            Description = "With several NVAs on one etcd: the leader's lease; another replica leads within this long after the leader dies (etcd's minimum is 2).",
+            DefaultValueFactory = _ => (int)new NvaServerOptions().LeaderLease.TotalSeconds,
+        };
+        var replica = new Option<string?>("--replica-name") { Description = "This NVA's name in the election and in nvo3 nva status (default: HOST/PID/ADDRESS)." };
+        var prepared = new Option<int>("--migration-prepared-timeout-seconds")
+        {
+            Description = "How long a hot, warm or cold migration may stay prepared before the leader settles it.",
+            DefaultValueFactory = _ => (int)defaults.MigrationPreparedTimeout.TotalSeconds,
+        };
+        var paused = new Option<int>("--migration-paused-timeout-seconds")
+        {
+            Description = "How long a migration may stay paused before the leader settles it (its redirect expires this long, plus the cache lifetime and grace, after the pause).",
+            DefaultValueFactory = _ => (int)defaults.MigrationPausedTimeout.TotalSeconds,
+        };
+        var activated = new Option<int>("--migration-activated-timeout-seconds")
+        {
+            Description = "How long a migration may stay activated (not committed) before the leader completes it.",
+            DefaultValueFactory = _ => (int)defaults.MigrationActivatedTimeout.TotalSeconds,
+        };
+        var retention = new Option<int>("--migration-retention-seconds")
+        {
+            Description = "How long the record of an ended migration is kept.",
+            DefaultValueFactory = _ => (int)defaults.MigrationRetention.TotalSeconds,
+        };
+        var keepEnded = new Option<int>("--max-ended-migrations") { Description = "The most ended migration records kept (the oldest go first).", DefaultValueFactory = _ => defaults.MaxEndedMigrations };
         var logLevel = Cli.LogLevelOption();
         var tlsDir = Cli.TlsDirOption();
         var insecure = Cli.InsecureOption();
 
-        var serve = new Command("serve", "Run the NVA: the directory of networks, NVEs and bindings, with its gRPC API. Stops on Ctrl+C or SIGTERM.")
+        var serve = new Command("serve", "Run the NVA: the directory of networks, NVEs and bindings, with its gRPC API. Several may serve one etcd cluster; "
+            + "one of them, elected, runs the housekeeping. Stops on Ctrl+C or SIGTERM.")
         {
-            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, tlsDir, insecure, logLevel,
+            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, leaderLease, replica, prepared, paused, activated, retention, keepEnded, tlsDir, insecure, logLevel,
         };
         serve.Handle(async (p, ct) =>
         {
@@ -60,13 +90,20 @@ internal static class NvaCommand
                 DuplicateWindow = Positive(p.GetValue(dupWindow), "--dup-window-seconds", v => TimeSpan.FromSeconds(v)),
                 DuplicatePolicy = p.GetValue(dupPolicy),
                 FreezeTime = NotNegative(p.GetValue(freeze), "--freeze-seconds") is > 0 and var f ? TimeSpan.FromSeconds(f) : null,
+                MigrationPreparedTimeout = Positive(p.GetValue(prepared), "--migration-prepared-timeout-seconds", v => TimeSpan.FromSeconds(v)),
+                MigrationPausedTimeout = Positive(p.GetValue(paused), "--migration-paused-timeout-seconds", v => TimeSpan.FromSeconds(v)),
+                MigrationActivatedTimeout = Positive(p.GetValue(activated), "--migration-activated-timeout-seconds", v => TimeSpan.FromSeconds(v)),
+                MigrationRetention = TimeSpan.FromSeconds(NotNegative(p.GetValue(retention), "--migration-retention-seconds")),
+                MaxEndedMigrations = NotNegative(p.GetValue(keepEnded), "--max-ended-migrations"),
             };
+            var leaderTtl = p.GetValue(leaderLease) is >= 2 and <= 3600 and var l ? TimeSpan.FromSeconds(l) : throw new ArgumentException("--leader-lease-seconds must be 2 to 3600.");
             // Certificates are loaded before the store is opened: a bad --tls-dir changes nothing.
             var security = TransportSecurity.FromOptions(p.GetValue(tlsDir), p.GetValue(insecure));
             using var logging = Cli.Logging(p.GetValue(logLevel));
             var spec = p.GetValue(store)!;
             var opened = await DirectoryStores.OpenAsync(spec, logging, ct).ConfigureAwait(false);
-            await using var server = await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, Security = security },
+            await using var server = await NvaServer.StartAsync(opened,
+                new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, LeaderLease = leaderTtl, ReplicaName = p.GetValue(replica), Security = security },
                 loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
             string transport = security.Mode == TransportSecurityMode.Unspecified ? "" : ", " + security;
             Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}{transport}); Ctrl+C stops.");
@@ -80,7 +117,7 @@ internal static class NvaCommand
             }
             return Cli.Ok;
         });
-        return new Command("nva", "The NVA (Network Virtualization Authority): the directory.") { serve };
+        return serve;
     }
 
     private static TimeSpan Positive(int value, string option, Func<int, TimeSpan> make) =>

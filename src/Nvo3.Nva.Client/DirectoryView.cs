@@ -8,15 +8,27 @@ namespace Nvo3.Nva.Client;
 /// <summary>
 /// A live local copy of the directory, kept by snapshot and watch: what an NVE forwards with.
 /// When the watch falls behind what the NVA keeps, it takes a new snapshot and watches again
-/// (flannel's resync); when the NVA is unreachable it keeps what it has and retries, so the
-/// NVE keeps forwarding. Readers never block: the tables are concurrent dictionaries.
+/// (flannel's resync); when the NVA is unreachable it keeps what it has and retries, resuming
+/// from the revision after the last one it applied (on another NVA replica when the client has
+/// several), so the NVE keeps forwarding and reloads nothing the NVA still has the history of.
+/// Readers never block: the tables are concurrent dictionaries.
 /// </summary>
+/// <remarks>
+/// <see cref="Follow"/> limits the view to some networks: it then holds those networks, their
+/// bindings and redirects, and every NVE, and the NVA sends it nothing of other networks.
+/// </remarks>
 public sealed partial class DirectoryView
 {
     private readonly IDirectoryClient _client;
     private readonly string _watcher;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Lock _followLock = new();
+    private IReadOnlyCollection<uint>? _followed;
+    private CancellationTokenSource? _watching;
+    // Follow bumps the version; the loop reloads until it has loaded the newest one.
+    private int _followVersion;
+    private int _loadedVersion;
 
     /// <summary>Creates a view fed by <paramref name="client"/>; <paramref name="watcher"/> names it to the NVA.</summary>
     public DirectoryView(IDirectoryClient client, string watcher = "", TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
@@ -51,10 +63,40 @@ public sealed partial class DirectoryView
     /// <summary>Called after each applied change, and with <see cref="ChangeKind.Resync"/> after each reload. Runs on the view's loop: keep it short.</summary>
     public event Action<DirectoryChange>? Changed;
 
-    /// <summary>Replaces the view's content with a snapshot.</summary>
+    /// <summary>The networks the view follows; null for every network.</summary>
+    public IReadOnlyCollection<uint>? FollowedNetworks
+    {
+        get
+        {
+            lock (_followLock)
+            {
+                return _followed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Follows only <paramref name="vnis"/> (their networks, bindings and redirects, and every NVE;
+    /// null or empty: everything). A running view reloads a snapshot of the new set and watches it
+    /// from there; call it when the NVE gains or loses its first port in a network.
+    /// </summary>
+    public void Follow(IEnumerable<uint>? vnis)
+    {
+        var set = vnis?.Distinct().Order().ToArray();
+        lock (_followLock)
+        {
+            _followed = set is { Length: > 0 } ? set : null;
+            _followVersion++;
+            _watching?.Cancel();
+        }
+    }
+
+    /// <summary>Replaces the view's content with a snapshot (of the followed networks).</summary>
     public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
-        var s = await _client.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var followed = FollowedNetworks;
+        var s = followed is null ? await _client.SnapshotAsync(cancellationToken).ConfigureAwait(false)
+            : await _client.SnapshotAsync(followed, cancellationToken).ConfigureAwait(false);
         Apply(s);
     }
 
@@ -79,15 +121,26 @@ public sealed partial class DirectoryView
         var backoff = TimeSpan.FromMilliseconds(100);
         while (!cancellationToken.IsCancellationRequested)
         {
+            CancellationTokenSource watching;
+            int version;
+            lock (_followLock)
+            {
+                version = _followVersion;
+                _watching = watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            }
             try
             {
-                if (Loads == 0)
+                if (Loads == 0 || version != _loadedVersion)
                 {
                     await LoadAsync(cancellationToken).ConfigureAwait(false);
+                    _loadedVersion = version;
                 }
                 bool resync = false;
                 Connected = true;
-                await foreach (var change in _client.WatchAsync(Revision + 1, _watcher, cancellationToken).ConfigureAwait(false))
+                var followed = FollowedNetworks;
+                var changes = followed is null ? _client.WatchAsync(Revision + 1, _watcher, watching.Token)
+                    : _client.WatchAsync(Revision + 1, _watcher, followed, watching.Token);
+                await foreach (var change in changes.ConfigureAwait(false))
                 {
                     backoff = TimeSpan.FromMilliseconds(100);
                     if (change.Kind == ChangeKind.Resync)
@@ -108,6 +161,11 @@ public sealed partial class DirectoryView
             {
                 break;
             }
+            catch (Exception ex) when (ex is OperationCanceledException or NvaException && watching.IsCancellationRequested)
+            {
+                // Follow changed the networks: reload them and watch again.
+                Connected = false;
+            }
             catch (NvaException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
@@ -125,28 +183,30 @@ public sealed partial class DirectoryView
                     break;
                 }
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-                // Reload on reconnect: what changed while away may be gone from the NVA's history.
-                await TryReloadAsync(cancellationToken).ConfigureAwait(false);
+                // No reload: the watch resumes after the last revision applied, and the NVA
+                // answers with a resync marker if it no longer has what changed meanwhile.
+            }
+            finally
+            {
+                lock (_followLock)
+                {
+                    _watching = null;
+                }
+                watching.Dispose();
             }
         }
         Connected = false;
     }
 
-    private async Task TryReloadAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await LoadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (NvaException)
-        {
-            // Still away; the loop retries.
-        }
-    }
-
-    /// <summary>Applies one change.</summary>
+    /// <summary>Applies one change (a <see cref="ChangeKind.None"/> change only moves <see cref="Revision"/>).</summary>
     public void Apply(DirectoryChange change)
     {
+        if (change.Kind == ChangeKind.None)
+        {
+            // Progress from the NVA: nothing changed in the followed networks up to this revision.
+            Revision = Math.Max(Revision, change.Revision);
+            return;
+        }
         switch (change.Kind)
         {
             case ChangeKind.NetworkPut: Networks[change.Network!.Vni] = change.Network; break;

@@ -29,4 +29,33 @@ public interface IDirectoryClient
     /// <see cref="ChangeKind.Resync"/> change means the history is gone: load a snapshot and watch again.
     /// </summary>
     IAsyncEnumerable<DirectoryChange> WatchAsync(long fromRevision, string nve = "", CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// What a watcher of <paramref name="vnis"/> needs at one revision (null or empty: everything).
+    /// This default filters the whole snapshot here; <see cref="NvaClient"/> asks the NVA for only that.
+    /// </summary>
+    async Task<DirectorySnapshot> SnapshotAsync(IReadOnlyCollection<uint>? vnis, CancellationToken cancellationToken = default)
+    {
+        var all = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        if (vnis is not { Count: > 0 })
+        {
+            return all;
+        }
+        return all with
+        {
+            Networks = all.Networks.Where(n => vnis.Contains(n.Vni)).ToList(),
+            Bindings = all.Bindings.Where(b => vnis.Contains(b.Vni)).ToList(),
+            Redirects = all.Redirects.Where(r => vnis.Contains(r.Vni)).ToList(),
+            Migrations = all.Migrations.Where(m => vnis.Contains(m.Vni)).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// The changes of <paramref name="vnis"/> and of every NVE from <paramref name="fromRevision"/>
+    /// (null or empty: every change). This default filters the whole stream here;
+    /// <see cref="NvaClient"/> has the NVA send only those, and fails over between NVA replicas.
+    /// </summary>
+    IAsyncEnumerable<DirectoryChange> WatchAsync(long fromRevision, string nve, IReadOnlyCollection<uint>? vnis, CancellationToken cancellationToken = default) =>
+        vnis is not { Count: > 0 } ? WatchAsync(fromRevision, nve, cancellationToken)
+        : WatchAsync(fromRevision, nve, cancellationToken).Where(c => (c.Network?.Vni ?? c.Binding?.Vni ?? c.Redirect?.Vni ?? c.Migration?.Vni ?? c.Vni) is var vni && (vni == 0 || vnis.Contains(vni)));
 }

@@ -1,44 +1,63 @@
-using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Nvo3.Packets;
 using P = Nvo3.Protocol.V1;
-using static Nvo3.Nva.Grpc.ProtoMapping;
 
 namespace Nvo3.Nva.Client;
 
 /// <summary>
 /// The NVA's gRPC client with the directory's own types: what NVEs, agents and the CLI use.
 /// Every refusal arrives as an <see cref="NvaException"/> with the NVA's message; an NVA that
-/// cannot be reached gives <see cref="NvaError.Unavailable"/>. Thread-safe; owns its channel.
+/// cannot be reached gives <see cref="NvaError.Unavailable"/>. Thread-safe; owns its channels.
 /// </summary>
-public sealed class NvaClient : IDirectoryClient, IMigrationDirectory, IDisposable
+/// <remarks>
+/// <para>
+/// Given several NVA replicas (the addresses of NVAs on one etcd cluster), it uses one at a time
+/// and moves on to the next when a call finds it unavailable (its process gone, or cut off from
+/// the store), retrying that call there; it stays on the one that answered. A call fails as
+/// unavailable only once every address was tried in turn.
+/// </para>
+/// <para>
+/// A retried write may have been applied by the NVA that vanished before it answered. The NVA
+/// makes such retries harmless: activations, state changes and migration steps answer what the
+/// directory already says, a retried attach, network or NVE creation finds its own record, a
+/// retried migration begin finds its migration by request id (this client names every begin),
+/// and a retried delete that finds nothing left reports success.
+/// </para>
+/// </remarks>
+public sealed partial class NvaClient : IDirectoryClient, IMigrationDirectory, IDisposable
 {
-    private readonly GrpcChannel _channel;
-    private readonly P.Directory.DirectoryClient _client;
+    private readonly Replica[] _replicas;
+    private int _current;
 
     /// <summary>Connects (lazily) to the NVA at <paramref name="address"/> (http://HOST:PORT).</summary>
-    public NvaClient(Uri address)
+    public NvaClient(Uri address) : this([address])
     {
-        Address = address;
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    }
+
+    /// <summary>Connects (lazily) to the NVA replicas at <paramref name="addresses"/>, using the first until it fails.</summary>
+    public NvaClient(IReadOnlyList<Uri> addresses)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        if (addresses.Count == 0)
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(10),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                ConnectTimeout = TimeSpan.FromSeconds(3),
-            },
-        });
-        _client = new P.Directory.DirectoryClient(_channel);
+            throw new ArgumentException("Give at least one NVA address.", nameof(addresses));
+        }
+        _replicas = addresses.Select(a => new Replica(a)).ToArray();
     }
 
     /// <summary>The NVA's default gRPC port.</summary>
     public const int DefaultPort = 7470;
 
-    /// <summary>The NVA's address.</summary>
-    public Uri Address { get; }
+    /// <summary>The NVA in use: the first address until a call fails over to another.</summary>
+    public Uri Address => _replicas[Volatile.Read(ref _current)].Address;
+
+    /// <summary>Every NVA address this client may use, in order.</summary>
+    public IReadOnlyList<Uri> Addresses => _replicas.Select(r => r.Address).ToList();
+
+    /// <summary>How many times a call moved on to another NVA replica.</summary>
+    public long Failovers => Interlocked.Read(ref _failovers);
+
+    private long _failovers;
 
     /// <summary>Parses "HOST:PORT" or "http://HOST:PORT" into an address; throws <see cref="ArgumentException"/> saying what to write.</summary>
     public static Uri ParseAddress(string text)
@@ -51,203 +70,40 @@ public sealed class NvaClient : IDirectoryClient, IMigrationDirectory, IDisposab
         throw new ArgumentException($"'{text}' is not an NVA address; write HOST:PORT or http://HOST:PORT, like 127.0.0.1:7470.");
     }
 
-    /// <summary>The directory's raw gRPC client, for calls this wrapper does not cover.</summary>
-    public P.Directory.DirectoryClient Raw => _client;
-
-    /// <summary>Registers an NVE with a lease.</summary>
-    public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, CancellationToken cancellationToken = default) =>
-        RegisterNveAsync(name, underlay, ilaLocator, lease, agent: null, cancellationToken);
-
-    /// <summary>Registers an NVE with a lease, naming the agent that runs beside it.</summary>
-    public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, Uri? agent, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            var request = new P.RegisterNveRequest { Name = name, IlaLocator = FormatPrefix64(ilaLocator), LeaseSeconds = (uint)lease.TotalSeconds, Agent = agent?.ToString() ?? "" };
-            request.Underlay.AddRange(underlay.Select(ToProto));
-            return FromProto((await _client.RegisterNveAsync(request, cancellationToken: cancellationToken)).Nve);
-        });
-
-    /// <summary>Renews an NVE's lease; returns when it expires.</summary>
-    public Task<DateTimeOffset> KeepAliveAsync(string name, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromUnixMs((await _client.KeepAliveAsync(new P.KeepAliveRequest { Name = name }, cancellationToken: cancellationToken)).LeaseExpiresUnixMs) ?? DateTimeOffset.MaxValue);
-
-    /// <summary>Adds an external NVE (no lease).</summary>
-    public Task<NveRecord> AddNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator = null, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            var request = new P.AddNveRequest { Name = name, IlaLocator = FormatPrefix64(ilaLocator) };
-            request.Underlay.AddRange(underlay.Select(ToProto));
-            return FromProto(await _client.AddNveAsync(request, cancellationToken: cancellationToken));
-        });
-
-    /// <summary>Lists NVEs with their liveness as the NVA sees it.</summary>
-    public Task<IReadOnlyList<(NveRecord Nve, bool Alive)>> ListNvesAsync(CancellationToken cancellationToken = default) =>
-        CallAsync<IReadOnlyList<(NveRecord, bool)>>(async () =>
-            (await _client.ListNvesAsync(new P.ListNvesRequest(), cancellationToken: cancellationToken)).Nves.Select(n => (FromProto(n), n.Alive)).ToList());
-
-    /// <summary>Removes an NVE.</summary>
-    public Task RemoveNveAsync(string name, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => await _client.RemoveNveAsync(new P.RemoveNveRequest { Name = name }, cancellationToken: cancellationToken));
-
-    /// <summary>Creates a virtual network (a zero cache lifetime takes the NVA's default).</summary>
-    public Task<VirtualNetwork> CreateVirtualNetworkAsync(VirtualNetwork network, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            var p = ToProto(network);
-            var request = new P.CreateVirtualNetworkRequest { Vni = p.Vni, Name = p.Name, Mode = p.Mode, CacheLifetimeMs = p.CacheLifetimeMs, IlaSirPrefix = p.IlaSirPrefix };
-            request.Subnets.AddRange(p.Subnets);
-            request.Gateways.AddRange(p.Gateways);
-            return FromProto(await _client.CreateVirtualNetworkAsync(request, cancellationToken: cancellationToken));
-        });
-
-    /// <summary>Lists virtual networks.</summary>
-    public Task<IReadOnlyList<VirtualNetwork>> ListVirtualNetworksAsync(CancellationToken cancellationToken = default) =>
-        CallAsync<IReadOnlyList<VirtualNetwork>>(async () =>
-            (await _client.ListVirtualNetworksAsync(new P.ListVirtualNetworksRequest(), cancellationToken: cancellationToken)).Networks.Select(FromProto).ToList());
-
-    /// <summary>Deletes a virtual network (with <paramref name="force"/>, its bindings too).</summary>
-    public Task DeleteVirtualNetworkAsync(uint vni, bool force, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => await _client.DeleteVirtualNetworkAsync(new P.DeleteVirtualNetworkRequest { Vni = vni, Force = force }, cancellationToken: cancellationToken));
-
-    /// <summary>Creates a binding Activated at its NVE.</summary>
-    public Task<Binding> AttachAsync(AttachRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            var m = new P.AttachRequest { Vni = request.Vni, Mac = request.Mac.ToString(), Nve = request.Nve, Sticky = request.Sticky, Name = request.Name ?? "" };
-            m.Ips.AddRange(request.Ips.Select(ip => ip.ToString()));
-            return FromProto(await _client.AttachAsync(m, cancellationToken: cancellationToken));
-        });
-
-    /// <summary>Associates a binding at an NVE.</summary>
-    public Task<Binding> AssociateAsync(AttachRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            var m = new P.AssociateRequest { Vni = request.Vni, Mac = request.Mac.ToString(), Nve = request.Nve, Sticky = request.Sticky, Name = request.Name ?? "" };
-            m.Ips.AddRange(request.Ips.Select(ip => ip.ToString()));
-            return FromProto(await _client.AssociateAsync(m, cancellationToken: cancellationToken));
-        });
-
-    /// <summary>Removes a binding by VNI and MAC.</summary>
-    public Task DetachAsync(uint vni, MacAddress mac, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => await _client.DetachAsync(new P.DetachRequest { Vni = vni, Mac = mac.ToString() }, cancellationToken: cancellationToken));
-
-    /// <summary>Removes a binding by workload name.</summary>
-    public Task DetachAsync(string name, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => await _client.DetachAsync(new P.DetachRequest { Name = name }, cancellationToken: cancellationToken));
-
-    /// <summary>Claims a binding for an NVE.</summary>
-    public Task<Binding> ActivateAsync(ActivateRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            var m = new P.ActivateRequest { Vni = request.Vni, Mac = request.Mac.ToString(), Nve = request.Nve, Trigger = ToProto(request.Trigger), Sequence = (ulong)request.Sequence };
-            m.ClaimedIps.AddRange((request.ClaimedIps ?? []).Select(ip => ip.ToString()));
-            return FromProto(await _client.ActivateAsync(m, cancellationToken: cancellationToken));
-        });
-
-    /// <summary>Takes a binding out of forwarding at an NVE.</summary>
-    public Task<Binding> DeactivateAsync(uint vni, MacAddress mac, string nve, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.DeactivateAsync(new P.PlacementRequest { Vni = vni, Mac = mac.ToString(), Nve = nve }, cancellationToken: cancellationToken)));
-
-    /// <summary>Removes a binding's placement at an NVE.</summary>
-    public Task<Binding> DisassociateAsync(uint vni, MacAddress mac, string nve, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.DisassociateAsync(new P.PlacementRequest { Vni = vni, Mac = mac.ToString(), Nve = nve }, cancellationToken: cancellationToken)));
-
-    /// <summary>Clears a binding's duplicate flag and freeze.</summary>
-    public Task<Binding> ClearDuplicateAsync(uint vni, MacAddress mac, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.ClearDuplicateAsync(new P.BindingKey { Vni = vni, Mac = mac.ToString() }, cancellationToken: cancellationToken)));
-
-    /// <summary>Lists bindings (all, of one VNI, or placed at one NVE).</summary>
-    public Task<IReadOnlyList<Binding>> ListBindingsAsync(uint? vni = null, string? nve = null, CancellationToken cancellationToken = default) =>
-        CallAsync<IReadOnlyList<Binding>>(async () =>
-            (await _client.ListBindingsAsync(new P.ListBindingsRequest { Vni = vni ?? 0, Nve = nve ?? "" }, cancellationToken: cancellationToken)).Bindings.Select(FromProto).ToList());
-
-    /// <summary>Who has <paramref name="ip"/> in <paramref name="vni"/>.</summary>
-    public Task<LookupResult> LookupByIpAsync(uint vni, IpAddr ip, string askingNve = "", CancellationToken cancellationToken = default) =>
-        CallAsync(async () => MapLookup(await _client.LookupByIpAsync(new P.LookupByIpRequest { Vni = vni, Ip = ip.ToString(), AskingNve = askingNve }, cancellationToken: cancellationToken)));
-
-    /// <summary>Where <paramref name="mac"/> is in <paramref name="vni"/>.</summary>
-    public Task<LookupResult> LookupByMacAsync(uint vni, MacAddress mac, string askingNve = "", CancellationToken cancellationToken = default) =>
-        CallAsync(async () => MapLookup(await _client.LookupByMacAsync(new P.LookupByMacRequest { Vni = vni, Mac = mac.ToString(), AskingNve = askingNve }, cancellationToken: cancellationToken)));
-
-    /// <summary>Everything at one revision.</summary>
-    public Task<DirectorySnapshot> SnapshotAsync(CancellationToken cancellationToken = default) =>
-        CallAsync(async () =>
-        {
-            var s = await _client.SnapshotAsync(new P.SnapshotRequest(), cancellationToken: cancellationToken);
-            return new DirectorySnapshot(s.Revision, s.Networks.Select(FromProto).ToList(), s.Nves.Select(FromProto).ToList(),
-                s.Bindings.Select(FromProto).ToList(), s.Redirects.Select(FromProto).ToList(), s.Migrations.Select(FromProto).ToList());
-        });
+    /// <summary>Parses a comma-separated list of NVA addresses ("A,B,C"), each as <see cref="ParseAddress"/> takes it.</summary>
+    public static IReadOnlyList<Uri> ParseAddresses(string text)
+    {
+        var addresses = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ParseAddress).ToList();
+        return addresses.Count > 0 ? addresses
+            : throw new ArgumentException($"'{text}' names no NVA; write HOST:PORT[,HOST:PORT...], like 127.0.0.1:7470.");
+    }
 
     /// <summary>
-    /// Streams changes from <paramref name="fromRevision"/> (0: from now). Ends after a
-    /// <see cref="ChangeKind.Resync"/> change: take a snapshot and watch again from its revision + 1.
+    /// Opens a stream for look-ups (see <see cref="LookupStream"/>): what an NVE in pull mode keeps
+    /// open to ask many questions cheaply. Dispose it before the client.
     /// </summary>
-    public async IAsyncEnumerable<DirectoryChange> WatchAsync(long fromRevision, string nve = "", [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public LookupStream OpenLookupStream(string askingNve = "") => new(this, askingNve);
+
+    // The replica a new stream goes to, and the move past one whose stream broke.
+    internal int ReplicaForStream() => Volatile.Read(ref _current);
+
+    internal P.Directory.DirectoryClient ReplicaClient(int index) => _replicas[index].Client;
+
+    internal void MovePast(int index)
     {
-        using var call = _client.Watch(new P.WatchRequest { FromRevision = fromRevision, Nve = nve }, cancellationToken: cancellationToken);
-        var stream = call.ResponseStream;
-        while (true)
+        if (_replicas.Length > 1 && Interlocked.CompareExchange(ref _current, (index + 1) % _replicas.Length, index) == index)
         {
-            P.WatchResponse response;
-            try
-            {
-                if (!await stream.MoveNext(cancellationToken).ConfigureAwait(false))
-                {
-                    yield break;
-                }
-                response = stream.Current;
-            }
-            catch (RpcException ex)
-            {
-                throw Translate(ex);
-            }
-            yield return FromWatch(response);
-            if (response.Resync)
-            {
-                yield break;
-            }
+            Interlocked.Increment(ref _failovers);
         }
     }
 
-    /// <summary>Records a migration.</summary>
-    public Task<Migration> BeginMigrationAsync(BeginMigrationRequest request, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.BeginMigrationAsync(new P.BeginMigrationRequest
-        {
-            Name = request.Name ?? "",
-            Vni = request.Vni,
-            Mac = request.Name is null ? request.Mac.ToString() : "",
-            Destination = request.Destination,
-            Mode = ToProto(request.Mode),
-        }, cancellationToken: cancellationToken)));
-
-    /// <summary>Records the pause at the source: the redirect becomes active.</summary>
-    public Task<Migration> PauseMigrationAsync(string id, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.PauseMigrationAsync(new P.MigrationRef { Id = id }, cancellationToken: cancellationToken)));
-
-    /// <summary>Completes an activated migration.</summary>
-    public Task<Migration> CommitMigrationAsync(string id, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.CommitMigrationAsync(new P.MigrationRef { Id = id }, cancellationToken: cancellationToken)));
-
-    /// <summary>Gives a migration up before its switchover.</summary>
-    public Task<Migration> AbortMigrationAsync(string id, string reason, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.AbortMigrationAsync(new P.AbortMigrationRequest { Id = id, Reason = reason }, cancellationToken: cancellationToken)));
-
-    /// <summary>Reads one migration.</summary>
-    public Task<Migration> GetMigrationAsync(string id, CancellationToken cancellationToken = default) =>
-        CallAsync(async () => FromProto(await _client.GetMigrationAsync(new P.MigrationRef { Id = id }, cancellationToken: cancellationToken)));
-
-    /// <summary>Lists migrations.</summary>
-    public Task<IReadOnlyList<Migration>> ListMigrationsAsync(CancellationToken cancellationToken = default) =>
-        CallAsync<IReadOnlyList<Migration>>(async () =>
-            (await _client.ListMigrationsAsync(new P.ListMigrationsRequest(), cancellationToken: cancellationToken)).Migrations.Select(FromProto).ToList());
-
-    /// <summary>Lists redirects.</summary>
-    public Task<IReadOnlyList<Redirect>> ListRedirectsAsync(CancellationToken cancellationToken = default) =>
-        CallAsync<IReadOnlyList<Redirect>>(async () =>
-            (await _client.ListRedirectsAsync(new P.ListRedirectsRequest(), cancellationToken: cancellationToken)).Redirects.Select(FromProto).ToList());
+    /// <summary>The directory's raw gRPC client of the NVA in use, for calls this wrapper does not cover.</summary>
+    public P.Directory.DirectoryClient Raw => _replicas[Volatile.Read(ref _current)].Client;
 
     /// <summary>Turns a gRPC failure into the directory's refusal type.</summary>
-    public NvaException Translate(RpcException ex) => new(ex.StatusCode switch
+    public NvaException Translate(RpcException ex) => Translate(ex, Address);
+
+    private NvaException Translate(RpcException ex, Uri address) => new(IsUnreachable(ex) ? NvaError.Unavailable : ex.StatusCode switch
     {
         StatusCode.InvalidArgument or StatusCode.OutOfRange => NvaError.InvalidArgument,
         StatusCode.NotFound => NvaError.NotFound,
@@ -257,57 +113,97 @@ public sealed class NvaClient : IDirectoryClient, IMigrationDirectory, IDisposab
         _ => NvaError.Unavailable,
     }, ex.StatusCode switch
     {
-        StatusCode.Unavailable => $"Cannot reach the NVA at {Address} ({ex.Status.Detail}); is nvo3 nva serve running there?",
-        StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled => $"The NVA at {Address} failed: {ex.Status.Detail}",
+        _ when IsUnreachable(ex) && _replicas.Length > 1 =>
+            $"Cannot reach any NVA ({string.Join(", ", _replicas.Select(r => r.Address.Authority))}; last: {address.Authority}: {ex.Status.Detail}); is nvo3 nva serve running there?",
+        _ when IsUnreachable(ex) => $"Cannot reach the NVA at {address} ({ex.Status.Detail}); is nvo3 nva serve running there?",
+        StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled => $"The NVA at {address} failed: {ex.Status.Detail}",
         _ => ex.Status.Detail,
     });
 
-    private async Task<T> CallAsync<T>(Func<Task<T>> call)
+    private Task<T> CallAsync<T>(Func<P.Directory.DirectoryClient, Task<T>> call) => CallAsync(call, gone: null);
+
+    private Task CallAsync<T>(Func<P.Directory.DirectoryClient, AsyncUnaryCall<T>> call, bool gone = false) =>
+        CallAsync(async client =>
+        {
+            await call(client).ConfigureAwait(false);
+            return true;
+        }, gone ? () => true : null);
+
+    // Runs a call on the replica in use, moving on to the next after each one that is
+    // unavailable. A delete (gone: its result) that finds nothing after an attempt whose outcome
+    // was unknown has found the work done.
+    private async Task<T> CallAsync<T>(Func<P.Directory.DirectoryClient, Task<T>> call, Func<T>? gone)
     {
-        try
+        int start = Volatile.Read(ref _current);
+        RpcException? unavailable = null;
+        for (int i = 0; i < _replicas.Length; i++)
         {
-            return await call().ConfigureAwait(false);
+            int index = (start + i) % _replicas.Length;
+            try
+            {
+                var result = await call(_replicas[index].Client).ConfigureAwait(false);
+                if (index != start && Interlocked.CompareExchange(ref _current, index, start) == start)
+                {
+                    Interlocked.Increment(ref _failovers);
+                }
+                return result;
+            }
+            catch (RpcException ex) when (IsUnreachable(ex))
+            {
+                unavailable = ex;
+            }
+            catch (RpcException ex) when (gone is not null && unavailable is not null && ex.StatusCode == StatusCode.NotFound)
+            {
+                return gone();
+            }
+            catch (RpcException ex)
+            {
+                throw Translate(ex, _replicas[index].Address);
+            }
         }
-        catch (RpcException ex)
-        {
-            throw Translate(ex);
-        }
+        throw Translate(unavailable!, _replicas[(start + _replicas.Length - 1) % _replicas.Length].Address);
     }
 
-    private async Task CallAsync<T>(Func<AsyncUnaryCall<T>> call)
-    {
-        try
-        {
-            await call().ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            throw Translate(ex);
-        }
-    }
-
-    private static LookupResult MapLookup(P.LookupResponse r) => new(
-        r.Found ? FromProto(r.Binding) : null,
-        r.Host is null ? null : FromProto(r.Host),
-        TimeSpan.FromMilliseconds(r.LifetimeMs));
-
-    private static DirectoryChange FromWatch(P.WatchResponse r) => r.ChangeCase switch
-    {
-        P.WatchResponse.ChangeOneofCase.Network => new DirectoryChange(r.Revision, ChangeKind.NetworkPut, "", Network: FromProto(r.Network)),
-        P.WatchResponse.ChangeOneofCase.NetworkDeleted => new DirectoryChange(r.Revision, ChangeKind.NetworkDeleted, "", Vni: r.NetworkDeleted),
-        P.WatchResponse.ChangeOneofCase.Nve => new DirectoryChange(r.Revision, ChangeKind.NvePut, "", Nve: FromProto(r.Nve)),
-        P.WatchResponse.ChangeOneofCase.NveDeleted => new DirectoryChange(r.Revision, ChangeKind.NveDeleted, "", Name: r.NveDeleted),
-        P.WatchResponse.ChangeOneofCase.Binding => new DirectoryChange(r.Revision, ChangeKind.BindingPut, "", Binding: FromProto(r.Binding)),
-        P.WatchResponse.ChangeOneofCase.BindingDeleted => new DirectoryChange(r.Revision, ChangeKind.BindingDeleted, "",
-            Vni: r.BindingDeleted.Vni, Mac: Arguments.ParseMac(r.BindingDeleted.Mac)),
-        P.WatchResponse.ChangeOneofCase.Redirect => new DirectoryChange(r.Revision, ChangeKind.RedirectPut, "", Redirect: FromProto(r.Redirect)),
-        P.WatchResponse.ChangeOneofCase.RedirectDeleted => new DirectoryChange(r.Revision, ChangeKind.RedirectDeleted, "",
-            Vni: r.RedirectDeleted.Vni, Mac: Arguments.ParseMac(r.RedirectDeleted.Mac), Name: r.RedirectDeleted.OldNve),
-        P.WatchResponse.ChangeOneofCase.Migration => new DirectoryChange(r.Revision, ChangeKind.MigrationPut, "", Migration: FromProto(r.Migration)),
-        P.WatchResponse.ChangeOneofCase.MigrationDeleted => new DirectoryChange(r.Revision, ChangeKind.MigrationDeleted, "", Name: r.MigrationDeleted),
-        _ => new DirectoryChange(r.Revision, r.Resync ? ChangeKind.Resync : ChangeKind.None, ""),
-    };
+    // The NVA is gone or going: unavailable, or the connection closed under the call (an NVA that
+    // stops sends HTTP/2 GOAWAY, which surfaces as an internal error of the transport).
+    private static bool IsUnreachable(RpcException ex) =>
+        ex.StatusCode == StatusCode.Unavailable
+        || (ex.StatusCode == StatusCode.Internal && ex.Status.DebugException is HttpRequestException or IOException);
 
     /// <inheritdoc />
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        foreach (var replica in _replicas)
+        {
+            replica.Channel.Dispose();
+        }
+    }
+
+    /// <summary>One NVA address and its channel.</summary>
+    private sealed class Replica
+    {
+        public Replica(Uri address)
+        {
+            Address = address;
+            Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+                    KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+                    ConnectTimeout = TimeSpan.FromSeconds(3),
+                },
+                // A whole directory's snapshot of 100,000 bindings is about 15 MB.
+                MaxReceiveMessageSize = 256 * 1024 * 1024,
+            });
+            Client = new P.Directory.DirectoryClient(Channel);
+        }
+
+        public Uri Address { get; }
+
+        public GrpcChannel Channel { get; }
+
+        public P.Directory.DirectoryClient Client { get; }
+    }
 }

@@ -55,6 +55,27 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task BenchNva_ScaleModeTiny_PrintsTheTableAgainstTheTargetsAndNoForeignDelivery()
+    {
+        using var folder = new TempFolder();
+        string report = folder.File("scale.json");
+
+        using var bench = await Nvo3Process.RunAsync(Timeout, ["bench", "nva", "--store", "sqlite", "--nves", "6", "--vms", "60", "--network-size", "3",
+            "--moves", "30", "--lookups", "60", "--fanout-moves", "4", "--concurrency", "4", "--json", report]);
+
+        Assert.True(bench.ExitCode == 0, bench.Describe());
+        Assert.StartsWith("STORE", bench.Stdout[0], StringComparison.Ordinal);
+        Assert.Contains(bench.Stdout, line => line.StartsWith("sqlite ", StringComparison.Ordinal));
+        Assert.Contains(bench.Stdout, line => line.StartsWith("target ", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report, TestContext.Current.CancellationToken));
+        var backend = Assert.Single(json.RootElement.GetProperty("backends").EnumerateArray());
+        Assert.Equal((6, 60, 2), (backend.GetProperty("nves").GetInt32(), backend.GetProperty("vms").GetInt32(), backend.GetProperty("networks").GetInt32()));
+        Assert.Equal(0, backend.GetProperty("foreignDeliveries").GetInt32());
+        Assert.Equal(4 * 3, backend.GetProperty("delivery").GetProperty("count").GetInt32()); // each move reached the 3 NVEs of its network
+        Assert.True(backend.GetProperty("lookupsPerSecond").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task BenchNva_AllStoresWithTinyCounts_MeasuresEachAndLeavesNothingBehind()
     {
         using var temp = new TempFolder();

@@ -38,13 +38,13 @@ internal sealed class NvaBench(NvaBenchSettings settings, Action<string> progres
 
         progress($"{name}: {workloads.Length} bindings attached; {settings.Moves} moves from {settings.Concurrency} tasks");
         var movers = workloads[..settings.Concurrency];
-        await TimeAsync(movers, settings.Concurrency * 4, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false); // warm-up
-        var (moveSeconds, moveLatencies) = await TimeAsync(movers, settings.Moves, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false);
+        await Timed.RunAsync(movers, settings.Concurrency * 4, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false); // warm-up
+        var (moveSeconds, moveLatencies) = await Timed.RunAsync(movers, settings.Moves, (w, ct) => MoveAsync(client, w, ct), cancellationToken).ConfigureAwait(false);
 
         progress($"{name}: {settings.Lookups} look-ups from {settings.Concurrency} tasks");
         var askers = Enumerable.Range(0, settings.Concurrency).Select(_ => new Asker(workloads)).ToArray();
-        await TimeAsync(askers, settings.Concurrency * 16, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false); // warm-up
-        var (lookupSeconds, lookupLatencies) = await TimeAsync(askers, settings.Lookups, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false);
+        await Timed.RunAsync(askers, settings.Concurrency * 16, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false); // warm-up
+        var (lookupSeconds, lookupLatencies) = await Timed.RunAsync(askers, settings.Lookups, (a, ct) => LookUpAsync(client, a, ct), cancellationToken).ConfigureAwait(false);
 
         var fanout = new List<FanoutFigures>();
         foreach (int subscribers in settings.Subscribers)
@@ -80,25 +80,6 @@ internal sealed class NvaBench(NvaBenchSettings settings, Action<string> progres
             }
         }, cancellationToken))).ConfigureAwait(false);
         return workloads;
-    }
-
-    // Runs `count` operations from one task per state and returns the wall time and each
-    // operation's latency in Stopwatch ticks.
-    private static async Task<(double Seconds, long[] Latencies)> TimeAsync<T>(T[] states, int count, Func<T, CancellationToken, Task> operation, CancellationToken cancellationToken)
-    {
-        var latencies = new long[count];
-        int next = -1;
-        var stopwatch = Stopwatch.StartNew();
-        await Task.WhenAll(states.Select(state => Task.Run(async () =>
-        {
-            for (int i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
-            {
-                long start = Stopwatch.GetTimestamp();
-                await operation(state, cancellationToken).ConfigureAwait(false);
-                latencies[i] = Stopwatch.GetTimestamp() - start;
-            }
-        }, cancellationToken))).ConfigureAwait(false);
-        return (stopwatch.Elapsed.TotalSeconds, latencies);
     }
 
     // An unplanned move to the other NVE, claimed with the next sequence number, as an NVE that
@@ -239,41 +220,5 @@ internal sealed class NvaBench(NvaBenchSettings settings, Action<string> progres
         private int _next = Random.Shared.Next(workloads.Length);
 
         public Workload Next() => workloads[_next++ % workloads.Length];
-    }
-
-    /// <summary>The move being timed, where every watcher looks.</summary>
-    private sealed class ProbeBoard
-    {
-        private volatile ProbeRound? _current;
-
-        public ProbeRound? Current
-        {
-            get => _current;
-            set => _current = value;
-        }
-    }
-
-    /// <summary>One timed move: when it was sent and when each subscriber received it.</summary>
-    private sealed class ProbeRound(long sequence, int subscribers)
-    {
-        private int _remaining = subscribers;
-
-        public long Sequence { get; } = sequence;
-
-        public long Start { get; set; }
-
-        public long[] Arrivals { get; } = new long[subscribers];
-
-        public int Remaining => Volatile.Read(ref _remaining);
-
-        public TaskCompletionSource AllReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Arrived(int subscriber, long timestamp)
-        {
-            if (Interlocked.CompareExchange(ref Arrivals[subscriber], timestamp, 0) == 0 && Interlocked.Decrement(ref _remaining) == 0)
-            {
-                AllReceived.TrySetResult();
-            }
-        }
     }
 }

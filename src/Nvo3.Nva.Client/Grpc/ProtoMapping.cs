@@ -74,6 +74,7 @@ public static class ProtoMapping
             Alive = n.IsAlive(now),
             RegisteredUnixMs = ToUnixMs(n.Registered),
             Agent = n.Agent ?? "",
+            DownSinceUnixMs = ToUnixMs(n.Down),
         };
         m.Underlay.AddRange(n.Underlay.Select(ToProto));
         return m;
@@ -87,7 +88,8 @@ public static class ProtoMapping
         m.External,
         FromUnixMs(m.RegisteredUnixMs) ?? DateTimeOffset.UnixEpoch,
         FromUnixMs(m.LeaseExpiresUnixMs),
-        string.IsNullOrEmpty(m.Agent) ? null : m.Agent);
+        string.IsNullOrEmpty(m.Agent) ? null : m.Agent,
+        FromUnixMs(m.DownSinceUnixMs));
 
     /// <summary>Record to message.</summary>
     public static P.UnderlayEndpoint ToProto(UnderlayEndpoint e) => new() { Address = e.Address.ToString(), Port = e.Port };
@@ -146,7 +148,10 @@ public static class ProtoMapping
         string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId);
 
     /// <summary>Record to message.</summary>
-    public static P.Migration ToProto(Migration g) => new()
+    public static P.Migration ToProto(Migration g) => ToProto(g, null);
+
+    /// <summary>Record to message, with the deadline of its phase (when the NVA's leader settles it).</summary>
+    public static P.Migration ToProto(Migration g, DateTimeOffset? deadline) => new()
     {
         Id = g.Id,
         Vni = g.Vni,
@@ -161,6 +166,9 @@ public static class ProtoMapping
         ActivatedUnixMs = ToUnixMs(g.Activated),
         EndedUnixMs = ToUnixMs(g.Ended),
         Result = g.Result ?? "",
+        RequestId = g.RequestId ?? "",
+        SettledBy = g.SettledBy ?? "",
+        DeadlineUnixMs = ToUnixMs(deadline),
     };
 
     /// <summary>Message to record.</summary>
@@ -168,7 +176,8 @@ public static class ProtoMapping
         m.Id, m.Vni, Arguments.ParseMac(m.Mac), m.Name, m.Source, m.Destination, FromProto(m.Mode),
         FromProto(m.Phase),
         FromUnixMs(m.StartedUnixMs) ?? DateTimeOffset.UnixEpoch, FromUnixMs(m.PausedUnixMs), FromUnixMs(m.ActivatedUnixMs),
-        FromUnixMs(m.EndedUnixMs), string.IsNullOrEmpty(m.Result) ? null : m.Result);
+        FromUnixMs(m.EndedUnixMs), string.IsNullOrEmpty(m.Result) ? null : m.Result,
+        string.IsNullOrEmpty(m.RequestId) ? null : m.RequestId, string.IsNullOrEmpty(m.SettledBy) ? null : m.SettledBy, FromUnixMs(m.DeadlineUnixMs));
 
     /// <summary>Record to message.</summary>
     public static P.Redirect ToProto(Redirect r) => new()

@@ -16,6 +16,12 @@ namespace Nvo3.Nva;
 /// <param name="Activated">When the destination was activated.</param>
 /// <param name="Ended">When it completed or was aborted.</param>
 /// <param name="Result">Why it ended as it did.</param>
+/// <param name="RequestId">The id of the request that began it, so a retried begin finds it.</param>
+/// <param name="SettledBy">Who ended it when its coordinator did not: the NVA's leader after a timeout, or an operator.</param>
+/// <param name="Deadline">
+/// In an NVA's answer about an open migration: when its leader settles it if it is still in this
+/// phase (null for a standby protection, which lasts while both sides live). Not stored.
+/// </param>
 public sealed record Migration(
     string Id,
     uint Vni,
@@ -29,7 +35,10 @@ public sealed record Migration(
     DateTimeOffset? Paused,
     DateTimeOffset? Activated,
     DateTimeOffset? Ended,
-    string? Result)
+    string? Result,
+    string? RequestId = null,
+    string? SettledBy = null,
+    [property: System.Text.Json.Serialization.JsonIgnore] DateTimeOffset? Deadline = null)
 {
     /// <summary>True until it completed or was aborted.</summary>
     public bool IsOpen => Phase is MigrationPhase.Prepared or MigrationPhase.Paused or MigrationPhase.Activated;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Nvo3.Nva.Records;
 using Nvo3.Nva.Storage;
+using Nvo3.Nva.View;
 
 namespace Nvo3.Nva;
 
@@ -9,63 +10,65 @@ public sealed partial class Authority
     /// <summary>
     /// Records a migration: the destination gets an Associated placement (pre-associate) and the
     /// source a prepared, inactive redirect to it, in one transaction (steps 1–2 of a hot move).
+    /// A retry of the same request (same <see cref="BeginMigrationRequest.RequestId"/>) after it
+    /// was applied answers the migration it made.
     /// </summary>
     public Task<Migration> BeginMigrationAsync(BeginMigrationRequest request, CancellationToken cancellationToken = default)
     {
         RequireName(request.Destination, "destination NVE");
-        return TransactAsync($"begin migration to {request.Destination}", async () =>
+        return TransactAsync($"begin migration to {request.Destination}", async source =>
         {
-            Binding binding;
-            StoreEntry entry;
+            Stored<Binding> entry;
             if (!string.IsNullOrEmpty(request.Name))
             {
-                var found = await FindByNameAsync(request.Name, cancellationToken).ConfigureAwait(false)
+                entry = await FindByNameAsync(source, request.Name, cancellationToken).ConfigureAwait(false)
                     ?? throw new NvaException(NvaError.NotFound, $"No workload named '{request.Name}'; list them with nvo3 vm list.");
-                (binding, entry) = await RequireBindingAsync(found.Vni, found.Mac, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                (binding, entry) = await RequireBindingAsync(request.Vni, request.Mac, cancellationToken).ConfigureAwait(false);
+                entry = await RequireBindingAsync(source, request.Vni, request.Mac, cancellationToken).ConfigureAwait(false);
             }
-            var (destination, destinationEntry) = await RequireNveAsync(request.Destination, cancellationToken).ConfigureAwait(false);
+            var binding = entry.Value;
+            if (binding.MigrationId is { } openId && await source.GetAsync<Migration>(Keys.Migration(openId), cancellationToken).ConfigureAwait(false) is { Value.IsOpen: true } open)
+            {
+                if (request.RequestId is not null && open.Value.RequestId == request.RequestId)
+                {
+                    // This very request, retried after it was applied (its answer was lost).
+                    return (new StoreTransaction().IfUnchanged(open), open.Value);
+                }
+                Refuse(NvaError.FailedPrecondition, $"'{binding.Name}' is already migrating ({open.Value.Id}, {open.Value.Phase}, to {open.Value.Destination}); commit or abort it first.");
+            }
+            var destinationEntry = await RequireNveAsync(source, request.Destination, cancellationToken).ConfigureAwait(false);
             var now = Now;
-            if (!destination.IsAlive(now))
+            if (!await IsAliveAsync(source, destinationEntry.Value, now, cancellationToken).ConfigureAwait(false))
             {
-                Refuse(NvaError.FailedPrecondition, $"NVE '{request.Destination}' has not renewed its lease since {destination.LeaseExpires:O}; is it running?");
+                Refuse(NvaError.FailedPrecondition, $"NVE '{request.Destination}' has not renewed its lease in time; is it running?");
             }
-            string source = binding.ActiveNve
+            string sourceNve = binding.ActiveNve
                 ?? throw new NvaException(NvaError.FailedPrecondition, $"'{binding.Name}' is not active at any NVE ({Describe(binding)}); nothing to move.");
-            if (source == request.Destination)
+            if (sourceNve == request.Destination)
             {
-                Refuse(NvaError.InvalidArgument, $"'{binding.Name}' is already at {source}.");
+                Refuse(NvaError.InvalidArgument, $"'{binding.Name}' is already at {sourceNve}.");
             }
             if (binding.Sticky)
             {
                 Refuse(NvaError.FailedPrecondition, $"'{binding.Name}' is sticky and never moves.");
             }
-            if (binding.MigrationId is { } openId)
-            {
-                var (open, _) = await ReadAsync<Migration>(Keys.Migration(openId), cancellationToken).ConfigureAwait(false);
-                if (open is { IsOpen: true })
-                {
-                    Refuse(NvaError.FailedPrecondition, $"'{binding.Name}' is already migrating ({open.Id}, {open.Phase}, to {open.Destination}); commit or abort it first.");
-                }
-            }
             string id = string.Create(CultureInfo.InvariantCulture, $"m-{now:yyyyMMddHHmmssfff}-{Random.Shared.Next(0x10000):x4}");
-            var migration = new Migration(id, binding.Vni, binding.Mac, binding.Name, source, request.Destination, request.Mode,
-                MigrationPhase.Prepared, now, null, null, null, null);
+            var migration = new Migration(id, binding.Vni, binding.Mac, binding.Name, sourceNve, request.Destination, request.Mode,
+                MigrationPhase.Prepared, now, null, null, null, null, request.RequestId);
             var placements = binding.Placements.Where(p => p.Nve != request.Destination).ToList();
             placements.Add(new Placement(request.Destination, PlacementState.Associated, now));
             var updated = binding with { Placements = placements, MigrationId = id, Updated = now };
-            var redirect = new Redirect(binding.Vni, binding.Mac, source, request.Destination, id, Active: false, Expires: null);
+            var redirect = new Redirect(binding.Vni, binding.Mac, sourceNve, request.Destination, id, Active: false, Expires: null);
             var txn = new StoreTransaction()
-                .IfUnchanged(entry.Key, entry)
-                .IfUnchanged(destinationEntry.Key, destinationEntry)
+                .IfUnchanged(entry)
+                .IfUnchanged(destinationEntry)
                 .IfAbsent(Keys.Migration(id))
                 .Put(Keys.Migration(id), RecordJson.Encode(migration))
-                .Put(Keys.Redirect(binding.Vni, binding.Mac, source), RecordJson.Encode(redirect));
+                .Put(Keys.Redirect(binding.Vni, binding.Mac, sourceNve), RecordJson.Encode(redirect));
             PutBinding(txn, updated);
-            Log.MigrationPhase(_logger, id, binding.Name, source, request.Destination, MigrationPhase.Prepared);
+            Log.MigrationPhase(_logger, id, binding.Name, sourceNve, request.Destination, MigrationPhase.Prepared);
             return (txn, migration);
         }, cancellationToken);
     }
@@ -73,25 +76,31 @@ public sealed partial class Authority
     /// <summary>
     /// Records the pause at the source (step 4): the redirect becomes active, so the old NVE
     /// forwards packets in flight to the destination. The source stays Activated in the directory
-    /// until the destination activates, so look-ups never find the workload nowhere.
+    /// until the destination activates, so look-ups never find the workload nowhere. The redirect
+    /// expires on its own if nothing follows: after <see cref="NvaSettings.MigrationPausedTimeout"/>
+    /// and the network's cache lifetime and grace, by when the leader has settled the migration.
     /// </summary>
     public Task<Migration> PauseMigrationAsync(string id, CancellationToken cancellationToken = default) =>
-        TransactAsync($"pause migration {id}", async () =>
+        TransactAsync($"pause migration {id}", async source =>
         {
-            var (migration, migrationEntry) = await RequireMigrationAsync(id, cancellationToken).ConfigureAwait(false);
+            var migrationEntry = await RequireMigrationAsync(source, id, cancellationToken).ConfigureAwait(false);
+            var migration = migrationEntry.Value;
             if (migration.Phase != MigrationPhase.Prepared)
             {
-                return migration.Phase == MigrationPhase.Paused || migration.Phase == MigrationPhase.Activated
-                    ? (new StoreTransaction(), migration)
+                return migration.Phase is MigrationPhase.Paused or MigrationPhase.Activated
+                    ? (new StoreTransaction().IfUnchanged(migrationEntry), migration)
                     : throw new NvaException(NvaError.FailedPrecondition, $"Migration {id} is {migration.Phase}; only a prepared migration pauses.");
             }
             var now = Now;
             var paused = migration with { Phase = MigrationPhase.Paused, Paused = now };
-            var txn = new StoreTransaction().IfUnchanged(migrationEntry.Key, migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(paused));
+            var txn = new StoreTransaction().IfUnchanged(migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(paused));
             string redirectKey = Keys.Redirect(migration.Vni, migration.Mac, migration.Source);
-            var (redirect, redirectEntry) = await ReadAsync<Redirect>(redirectKey, cancellationToken).ConfigureAwait(false);
-            txn.IfUnchanged(redirectKey, redirectEntry);
-            txn.Put(redirectKey, RecordJson.Encode((redirect ?? new Redirect(migration.Vni, migration.Mac, migration.Source, migration.Destination, id, false, null)) with { Active = true }));
+            var redirect = await source.GetAsync<Redirect>(redirectKey, cancellationToken).ConfigureAwait(false);
+            var lifetime = (await source.GetAsync<VirtualNetwork>(Keys.Network(migration.Vni), cancellationToken).ConfigureAwait(false))?.Value.CacheLifetime ?? Settings.DefaultCacheLifetime;
+            var expires = now + Settings.MigrationPausedTimeout + lifetime + Settings.RedirectGrace;
+            txn.IfUnchanged(redirectKey, redirect);
+            txn.Put(redirectKey, RecordJson.Encode((redirect?.Value ?? new Redirect(migration.Vni, migration.Mac, migration.Source, migration.Destination, id, false, null))
+                with { Active = true, Expires = expires }));
             Log.MigrationPhase(_logger, id, migration.Name, migration.Source, migration.Destination, MigrationPhase.Paused);
             return (txn, paused);
         }, cancellationToken);
@@ -101,28 +110,20 @@ public sealed partial class Authority
     /// longer refers to it. The redirect lives on until it expires.
     /// </summary>
     public Task<Migration> CommitMigrationAsync(string id, CancellationToken cancellationToken = default) =>
-        TransactAsync($"commit migration {id}", async () =>
+        TransactAsync($"commit migration {id}", async source =>
         {
-            var (migration, migrationEntry) = await RequireMigrationAsync(id, cancellationToken).ConfigureAwait(false);
+            var migrationEntry = await RequireMigrationAsync(source, id, cancellationToken).ConfigureAwait(false);
+            var migration = migrationEntry.Value;
             if (migration.Phase == MigrationPhase.Completed)
             {
-                return (new StoreTransaction(), migration);
+                return (new StoreTransaction().IfUnchanged(migrationEntry), migration);
             }
             if (migration.Phase != MigrationPhase.Activated)
             {
                 Refuse(NvaError.FailedPrecondition, $"Migration {id} is {migration.Phase}; it commits once the destination is activated.");
             }
-            var now = Now;
-            var done = migration with { Phase = MigrationPhase.Completed, Ended = now, Result = "completed" };
-            var txn = new StoreTransaction().IfUnchanged(migrationEntry.Key, migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(done));
-            var (binding, entry) = await ReadAsync<Binding>(Keys.Binding(migration.Vni, migration.Mac), cancellationToken).ConfigureAwait(false);
-            if (binding is not null)
-            {
-                var placements = binding.Placements.Where(p => !(p.Nve == migration.Source && p.State == PlacementState.Associated)).ToList();
-                txn.IfUnchanged(entry!.Key, entry);
-                PutBinding(txn, binding with { Placements = placements, MigrationId = binding.MigrationId == id ? null : binding.MigrationId, Updated = now });
-            }
-            Log.MigrationPhase(_logger, id, migration.Name, migration.Source, migration.Destination, MigrationPhase.Completed);
+            var txn = new StoreTransaction();
+            var done = await CompleteOpsAsync(source, txn, migrationEntry, "completed", null, cancellationToken).ConfigureAwait(false);
             return (txn, done);
         }, cancellationToken);
 
@@ -131,77 +132,128 @@ public sealed partial class Authority
     /// removed, and the directory is as before the migration began.
     /// </summary>
     public Task<Migration> AbortMigrationAsync(string id, string reason, CancellationToken cancellationToken = default) =>
-        TransactAsync($"abort migration {id}", async () =>
+        TransactAsync($"abort migration {id}", async source =>
         {
-            var (migration, migrationEntry) = await RequireMigrationAsync(id, cancellationToken).ConfigureAwait(false);
+            var migrationEntry = await RequireMigrationAsync(source, id, cancellationToken).ConfigureAwait(false);
+            var migration = migrationEntry.Value;
             if (migration.Phase == MigrationPhase.Aborted)
             {
-                return (new StoreTransaction(), migration);
+                return (new StoreTransaction().IfUnchanged(migrationEntry), migration);
             }
             if (migration.Phase is MigrationPhase.Activated or MigrationPhase.Completed)
             {
                 Refuse(NvaError.FailedPrecondition, $"Migration {id} passed its switchover ({migration.Phase}); the destination is authoritative now. Migrate back instead.");
             }
-            var now = Now;
-            var aborted = migration with { Phase = MigrationPhase.Aborted, Ended = now, Result = string.IsNullOrWhiteSpace(reason) ? "aborted" : reason };
-            var txn = new StoreTransaction().IfUnchanged(migrationEntry.Key, migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(aborted));
-            var (binding, entry) = await ReadAsync<Binding>(Keys.Binding(migration.Vni, migration.Mac), cancellationToken).ConfigureAwait(false);
-            if (binding is not null)
-            {
-                txn.IfUnchanged(entry!.Key, entry);
-                var placements = binding.Placements.Where(p => !(p.Nve == migration.Destination && p.State == PlacementState.Associated)).ToList();
-                PutBinding(txn, binding with { Placements = placements, MigrationId = null, Updated = now });
-            }
-            txn.Delete(Keys.Redirect(migration.Vni, migration.Mac, migration.Source));
-            Log.MigrationPhase(_logger, id, migration.Name, migration.Source, migration.Destination, MigrationPhase.Aborted);
+            var txn = new StoreTransaction();
+            var aborted = await AbortOpsAsync(source, txn, migrationEntry, string.IsNullOrWhiteSpace(reason) ? "aborted" : reason, null, cancellationToken).ConfigureAwait(false);
             return (txn, aborted);
         }, cancellationToken);
 
     /// <summary>Reads one migration, or null.</summary>
     public async Task<Migration?> GetMigrationAsync(string id, CancellationToken cancellationToken = default) =>
-        (await ReadAsync<Migration>(Keys.Migration(id), cancellationToken).ConfigureAwait(false)).Record;
+        (await (await FreshSourceAsync(cancellationToken).ConfigureAwait(false)).GetAsync<Migration>(Keys.Migration(id), cancellationToken).ConfigureAwait(false))?.Value;
 
     /// <summary>Lists every migration, oldest first.</summary>
     public async Task<IReadOnlyList<Migration>> ListMigrationsAsync(CancellationToken cancellationToken = default)
     {
-        var range = await _store.ListAsync(Keys.Migrations, cancellationToken).ConfigureAwait(false);
-        return range.Entries.Select(e => RecordJson.Decode<Migration>(e.Value)).OrderBy(m => m.Started).ToList();
+        var (entries, _) = await (await FreshSourceAsync(cancellationToken).ConfigureAwait(false)).ListAsync<Migration>(Keys.Migrations, cancellationToken).ConfigureAwait(false);
+        return entries.Select(e => e.Value).OrderBy(m => m.Started).ToList();
     }
 
     /// <summary>Lists every redirect.</summary>
     public async Task<IReadOnlyList<Redirect>> ListRedirectsAsync(CancellationToken cancellationToken = default)
     {
-        var range = await _store.ListAsync(Keys.Redirects, cancellationToken).ConfigureAwait(false);
-        return range.Entries.Select(e => RecordJson.Decode<Redirect>(e.Value)).ToList();
+        var (entries, _) = await (await FreshSourceAsync(cancellationToken).ConfigureAwait(false)).ListAsync<Redirect>(Keys.Redirects, cancellationToken).ConfigureAwait(false);
+        return entries.Select(e => e.Value).ToList();
     }
 
-    /// <summary>Removes redirects whose time has passed; returns how many. The NVA server runs this periodically.</summary>
+    /// <summary>Removes redirects whose time has passed; returns how many. The leader runs this periodically.</summary>
     public async Task<int> ExpireRedirectsAsync(CancellationToken cancellationToken = default)
     {
         var now = Now;
-        var range = await _store.ListAsync(Keys.Redirects, cancellationToken).ConfigureAwait(false);
+        var (entries, _) = await (await FreshSourceAsync(cancellationToken).ConfigureAwait(false)).ListAsync<Redirect>(Keys.Redirects, cancellationToken).ConfigureAwait(false);
         int removed = 0;
-        foreach (var e in range.Entries)
+        foreach (var e in entries)
         {
-            var r = RecordJson.Decode<Redirect>(e.Value);
-            if (r.Expires is { } expires && expires <= now)
+            if (e.Value.Expires is { } expires && expires <= now)
             {
-                var commit = await _store.CommitAsync(new StoreTransaction().IfUnchanged(e.Key, e).Delete(e.Key), cancellationToken).ConfigureAwait(false);
+                var commit = await CommitAsync(new StoreTransaction().IfUnchanged(e).Delete(e.Key), cancellationToken).ConfigureAwait(false);
                 removed += commit.Succeeded ? 1 : 0;
             }
         }
         return removed;
     }
 
-    private async Task<(Migration Migration, StoreEntry Entry)> RequireMigrationAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Removes one redirect if its time has passed (the leader's sweep found it due in its copy); false otherwise.</summary>
+    internal async Task<bool> ExpireRedirectAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var source = await FreshSourceAsync(cancellationToken).ConfigureAwait(false);
+        if (await source.GetAsync<Redirect>(key, cancellationToken).ConfigureAwait(false) is not { Value.Expires: { } expires } redirect || expires > Now)
+        {
+            return false;
+        }
+        return (await CommitAsync(new StoreTransaction().IfUnchanged(redirect).Delete(key), cancellationToken).ConfigureAwait(false)).Succeeded;
+    }
+
+    // Completes: the migration record, and the binding without the source's Associated placement
+    // or the migration id. The source's redirect keeps running until it expires (it is given an
+    // expiry now if it has none).
+    private async Task<Migration> CompleteOpsAsync(IRecordSource source, StoreTransaction txn, Stored<Migration> migrationEntry, string result, string? settledBy, CancellationToken cancellationToken)
+    {
+        var migration = migrationEntry.Value;
+        var now = Now;
+        var done = await EndAsync(source, txn, migrationEntry, MigrationPhase.Completed, result, settledBy, migration.Source, cancellationToken).ConfigureAwait(false);
+        string redirectKey = Keys.Redirect(migration.Vni, migration.Mac, migration.Source);
+        if (await source.GetAsync<Redirect>(redirectKey, cancellationToken).ConfigureAwait(false) is { Value.Expires: null } untimed)
+        {
+            var lifetime = (await source.GetAsync<VirtualNetwork>(Keys.Network(migration.Vni), cancellationToken).ConfigureAwait(false))?.Value.CacheLifetime ?? Settings.DefaultCacheLifetime;
+            txn.IfUnchanged(untimed).Put(redirectKey, RecordJson.Encode(untimed.Value with { Expires = now + lifetime + Settings.RedirectGrace }));
+        }
+        Log.MigrationPhase(_logger, migration.Id, migration.Name, migration.Source, migration.Destination, MigrationPhase.Completed);
+        return done;
+    }
+
+    // Aborts: the migration record, the destination's Associated placement and the source's
+    // redirect go; the directory is as before the migration began.
+    private async Task<Migration> AbortOpsAsync(IRecordSource source, StoreTransaction txn, Stored<Migration> migrationEntry, string reason, string? settledBy, CancellationToken cancellationToken)
+    {
+        var migration = migrationEntry.Value;
+        var aborted = await EndAsync(source, txn, migrationEntry, MigrationPhase.Aborted, reason, settledBy, migration.Destination, cancellationToken).ConfigureAwait(false);
+        string redirectKey = Keys.Redirect(migration.Vni, migration.Mac, migration.Source);
+        if (await source.GetAsync<Redirect>(redirectKey, cancellationToken).ConfigureAwait(false) is { } redirect && redirect.Value.MigrationId == migration.Id)
+        {
+            txn.IfUnchanged(redirect).Delete(redirectKey);
+        }
+        Log.MigrationPhase(_logger, migration.Id, migration.Name, migration.Source, migration.Destination, MigrationPhase.Aborted);
+        return aborted;
+    }
+
+    // Ends the migration record, and takes from its binding the migration id and the Associated
+    // placement at the NVE that lost (the source after a completion, the destination after an abort).
+    private async Task<Migration> EndAsync(IRecordSource source, StoreTransaction txn, Stored<Migration> migrationEntry, MigrationPhase phase, string result,
+        string? settledBy, string loser, CancellationToken cancellationToken)
+    {
+        var migration = migrationEntry.Value;
+        var now = Now;
+        var ended = migration with { Phase = phase, Ended = now, Result = result, SettledBy = settledBy };
+        txn.IfUnchanged(migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(ended));
+        if (await source.GetAsync<Binding>(Keys.Binding(migration.Vni, migration.Mac), cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            var binding = entry.Value;
+            var placements = binding.Placements.Where(p => !(p.Nve == loser && p.State == PlacementState.Associated)).ToList();
+            txn.IfUnchanged(entry);
+            PutBinding(txn, binding with { Placements = placements, MigrationId = binding.MigrationId == migration.Id ? null : binding.MigrationId, Updated = now });
+        }
+        return ended;
+    }
+
+    private static async Task<Stored<Migration>> RequireMigrationAsync(IRecordSource source, string id, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(id))
         {
             Refuse(NvaError.InvalidArgument, "The migration id is missing.");
         }
-        var (migration, entry) = await ReadAsync<Migration>(Keys.Migration(id), cancellationToken).ConfigureAwait(false);
-        return migration is null
-            ? throw new NvaException(NvaError.NotFound, $"No migration '{id}'; list them with nvo3 migrate list.")
-            : (migration, entry!);
+        return await source.GetAsync<Migration>(Keys.Migration(id), cancellationToken).ConfigureAwait(false)
+            ?? throw new NvaException(NvaError.NotFound, $"No migration '{id}'; list them with nvo3 migration list.");
     }
 }

@@ -1,5 +1,6 @@
 using Nvo3.Nva.Records;
 using Nvo3.Nva.Storage;
+using Nvo3.Nva.View;
 
 namespace Nvo3.Nva;
 
@@ -22,11 +23,33 @@ public sealed partial class Authority
     /// one hop at most once they are updated, and none points back at where the binding now is.
     /// </remarks>
     public Task<Binding> ActivateAsync(ActivateRequest request, CancellationToken cancellationToken = default) =>
-        TransactAsync($"activate {request.Mac} at {request.Nve}", async () =>
+        ActivateAsync(request, confirmation: false, cancellationToken);
+
+    /// <summary>
+    /// Confirms an activation an NVE made on its own while it could not reach the NVA (the VM
+    /// announced itself there, or resumed there at the end of a move): the claim carries the
+    /// sequence number the NVE took then, and it is judged by that number even when the NVE held
+    /// an Associated placement. Accepted when no newer activation exists (the number is above
+    /// the binding's, or equal to it and the tie goes to the claimant); refused as stale otherwise,
+    /// and the NVE must then withdraw its activation.
+    /// </summary>
+    public Task<Binding> ConfirmActivationAsync(ActivateRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.Sequence <= 0)
         {
-            var (binding, entry) = await RequireBindingAsync(request.Vni, request.Mac, cancellationToken).ConfigureAwait(false);
-            var (claimant, claimantEntry) = await RequireNveAsync(request.Nve, cancellationToken).ConfigureAwait(false);
-            var (network, _) = await RequireNetworkAsync(request.Vni, cancellationToken).ConfigureAwait(false);
+            Refuse(NvaError.InvalidArgument, "A confirmation needs the sequence number the NVE activated with.");
+        }
+        return ActivateAsync(request, confirmation: true, cancellationToken);
+    }
+
+    private Task<Binding> ActivateAsync(ActivateRequest request, bool confirmation, CancellationToken cancellationToken) =>
+        TransactAsync($"activate {request.Mac} at {request.Nve}", async source =>
+        {
+            var entry = await RequireBindingAsync(source, request.Vni, request.Mac, cancellationToken).ConfigureAwait(false);
+            var binding = entry.Value;
+            var claimantEntry = await RequireNveAsync(source, request.Nve, cancellationToken).ConfigureAwait(false);
+            var claimant = claimantEntry.Value;
+            var network = (await RequireNetworkAsync(source, request.Vni, cancellationToken).ConfigureAwait(false)).Value;
             var now = Now;
             foreach (var ip in request.ClaimedIps ?? [])
             {
@@ -42,7 +65,8 @@ public sealed partial class Authority
             string? holder = binding.ActiveNve;
             if (holder == request.Nve)
             {
-                return (new StoreTransaction(), binding);
+                // Already so (a retry of this very claim, say): compare what was read, change nothing.
+                return (new StoreTransaction().IfUnchanged(entry), binding);
             }
             var placement = binding.At(request.Nve);
             bool planned = placement is { State: PlacementState.Associated };
@@ -50,10 +74,10 @@ public sealed partial class Authority
             {
                 RefuseClaim(request, NvaError.FailedPrecondition, $"'{binding.Name}' is sticky and stays at {holder}");
             }
-            var txn = new StoreTransaction().IfUnchanged(entry.Key, entry).IfUnchanged(claimantEntry.Key, claimantEntry);
+            var txn = new StoreTransaction().IfUnchanged(entry).IfUnchanged(claimantEntry);
 
             long sequence = binding.Sequence + 1;
-            if (!planned && request.Sequence != 0)
+            if ((!planned || confirmation) && request.Sequence != 0)
             {
                 if (request.Sequence < binding.Sequence)
                 {
@@ -62,10 +86,10 @@ public sealed partial class Authority
                 }
                 if (request.Sequence == binding.Sequence && holder is not null)
                 {
-                    var (holderNve, holderEntry) = await ReadAsync<NveRecord>(Keys.Nve(holder), cancellationToken).ConfigureAwait(false);
-                    if (holderNve is not null)
+                    if (await source.GetAsync<NveRecord>(Keys.Nve(holder), cancellationToken).ConfigureAwait(false) is { } holderEntry)
                     {
-                        txn.IfUnchanged(holderEntry!.Key, holderEntry);
+                        var holderNve = holderEntry.Value;
+                        txn.IfUnchanged(holderEntry);
                         if (CompareUnderlay(claimant.Primary, holderNve.Primary) >= 0)
                         {
                             RefuseClaim(request, NvaError.FailedPrecondition,
@@ -131,23 +155,21 @@ public sealed partial class Authority
             }
 
             Migration? migration = null;
-            if (binding.MigrationId is { } id)
+            if (binding.MigrationId is { } id
+                && await source.GetAsync<Migration>(Keys.Migration(id), cancellationToken).ConfigureAwait(false) is { } migrationEntry
+                && migrationEntry.Value is { IsOpen: true } m && m.Destination == request.Nve && m.Phase != MigrationPhase.Activated)
             {
-                var (m, migrationEntry) = await ReadAsync<Migration>(Keys.Migration(id), cancellationToken).ConfigureAwait(false);
-                if (m is { IsOpen: true } && m.Destination == request.Nve && m.Phase != MigrationPhase.Activated)
-                {
-                    migration = m with { Phase = MigrationPhase.Activated, Activated = now };
-                    txn.IfUnchanged(migrationEntry!.Key, migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(migration));
-                }
+                migration = m with { Phase = MigrationPhase.Activated, Activated = now };
+                txn.IfUnchanged(migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(migration));
             }
 
             var hold = network.CacheLifetime + Settings.RedirectGrace;
             var expires = now + hold;
-            var redirects = await _store.ListAsync(Keys.RedirectsOf(binding.Vni, binding.Mac), cancellationToken).ConfigureAwait(false);
-            foreach (var e in redirects.Entries)
+            var (redirects, _) = await source.ListAsync<Redirect>(Keys.RedirectsOf(binding.Vni, binding.Mac), cancellationToken).ConfigureAwait(false);
+            foreach (var e in redirects)
             {
-                var r = RecordJson.Decode<Redirect>(e.Value);
-                txn.IfUnchanged(e.Key, e);
+                var r = e.Value;
+                txn.IfUnchanged(e);
                 if (holder is not null && r.OldNve == holder)
                 {
                     // Rewritten below, in place: a delete before the put would leave the old NVE,
@@ -179,7 +201,7 @@ public sealed partial class Authority
                 Duplicate = duplicate,
                 FrozenUntil = frozenUntil,
             };
-            Log.Activated(_logger, binding.Vni, binding.Mac, request.Nve, sequence, request.Trigger, planned ? "planned" : "unplanned");
+            Log.Activated(_logger, binding.Vni, binding.Mac, request.Nve, sequence, request.Trigger, confirmation ? "confirmed" : planned ? "planned" : "unplanned");
             return (PutBinding(txn, updated), updated);
         }, cancellationToken);
 

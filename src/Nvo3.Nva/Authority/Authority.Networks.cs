@@ -1,5 +1,6 @@
 using Nvo3.Nva.Records;
 using Nvo3.Nva.Storage;
+using Nvo3.Nva.View;
 using Nvo3.Packets;
 
 namespace Nvo3.Nva;
@@ -72,24 +73,35 @@ public sealed partial class Authority
             CacheLifetime = requested.CacheLifetime == TimeSpan.Zero ? Settings.DefaultCacheLifetime : requested.CacheLifetime,
         };
         string key = Keys.Network(network.Vni);
-        var commit = await _store.CommitAsync(new StoreTransaction().IfAbsent(key).Put(key, RecordJson.Encode(network)), cancellationToken).ConfigureAwait(false);
-        if (!commit.Succeeded)
+        return await TransactAsync($"create VNI {network.Vni}", async source =>
         {
-            Refuse(NvaError.AlreadyExists, $"VNI {network.Vni} already exists; pick another or delete it first.");
-        }
-        return network;
+            if (await source.GetAsync<VirtualNetwork>(key, cancellationToken).ConfigureAwait(false) is { } existing)
+            {
+                if (IsSameNetwork(existing.Value, network))
+                {
+                    // This very create, retried after it was applied (its answer was lost).
+                    return (new StoreTransaction().IfUnchanged(existing), existing.Value);
+                }
+                Refuse(NvaError.AlreadyExists, $"VNI {network.Vni} already exists; pick another or delete it first.");
+            }
+            return (new StoreTransaction().IfAbsent(key).Put(key, RecordJson.Encode(network)), network);
+        }, cancellationToken).ConfigureAwait(false);
     }
+
+    private static bool IsSameNetwork(VirtualNetwork a, VirtualNetwork b) =>
+        a.Vni == b.Vni && a.Name == b.Name && a.Mode == b.Mode && a.Subnets.SequenceEqual(b.Subnets) && a.Gateways.SequenceEqual(b.Gateways)
+        && a.CacheLifetime == b.CacheLifetime && a.IlaSirPrefix == b.IlaSirPrefix && !a.Deleting;
 
     /// <summary>Lists the virtual networks in VNI order.</summary>
     public async Task<IReadOnlyList<VirtualNetwork>> ListVirtualNetworksAsync(CancellationToken cancellationToken = default)
     {
-        var range = await _store.ListAsync(Keys.Networks, cancellationToken).ConfigureAwait(false);
-        return range.Entries.Select(e => RecordJson.Decode<VirtualNetwork>(e.Value)).ToList();
+        var (entries, _) = await (await FreshSourceAsync(cancellationToken).ConfigureAwait(false)).ListAsync<VirtualNetwork>(Keys.Networks, cancellationToken).ConfigureAwait(false);
+        return entries.Select(e => e.Value).ToList();
     }
 
     /// <summary>Reads one virtual network, or null.</summary>
     public async Task<VirtualNetwork?> GetVirtualNetworkAsync(uint vni, CancellationToken cancellationToken = default) =>
-        (await ReadAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false)).Record;
+        (await (await FreshSourceAsync(cancellationToken).ConfigureAwait(false)).GetAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false))?.Value;
 
     /// <summary>
     /// Deletes a virtual network. Refuses while it has bindings unless <paramref name="force"/>,
@@ -105,18 +117,18 @@ public sealed partial class Authority
     /// </remarks>
     public async Task DeleteVirtualNetworkAsync(uint vni, bool force, CancellationToken cancellationToken = default)
     {
-        bool marked = await TransactAsync($"mark VNI {vni} for deletion", async () =>
+        bool marked = await TransactAsync($"mark VNI {vni} for deletion", async source =>
         {
-            var (network, entry) = await RequireNetworkAsync(vni, cancellationToken).ConfigureAwait(false);
-            return network.Deleting
-                ? (new StoreTransaction(), false)
-                : (new StoreTransaction().IfUnchanged(entry.Key, entry).Put(entry.Key, RecordJson.Encode(network with { Deleting = true })), true);
+            var entry = await RequireNetworkAsync(source, vni, cancellationToken).ConfigureAwait(false);
+            return entry.Value.Deleting
+                ? (new StoreTransaction().IfUnchanged(entry), false)
+                : (new StoreTransaction().IfUnchanged(entry).Put(entry.Key, RecordJson.Encode(entry.Value with { Deleting = true })), true);
         }, cancellationToken).ConfigureAwait(false);
 
         for (int failed = 0; ;)
         {
-            var bindings = await _store.ListAsync(Keys.BindingsOf(vni), cancellationToken).ConfigureAwait(false);
-            if (bindings.Entries.Count == 0)
+            var (bindings, _) = await _storeSource.ListAsync<Binding>(Keys.BindingsOf(vni), cancellationToken).ConfigureAwait(false);
+            if (bindings.Count == 0)
             {
                 break;
             }
@@ -126,20 +138,20 @@ public sealed partial class Authority
                 {
                     await UnmarkAsync(vni, cancellationToken).ConfigureAwait(false);
                 }
-                Refuse(NvaError.FailedPrecondition, $"VNI {vni} still has {bindings.Entries.Count} binding(s); detach them or delete with --force.");
+                Refuse(NvaError.FailedPrecondition, $"VNI {vni} still has {bindings.Count} binding(s); detach them or delete with --force.");
             }
             var txn = new StoreTransaction();
-            foreach (var e in bindings.Entries)
+            foreach (var e in bindings)
             {
-                var removal = new StoreTransaction().IfUnchanged(e.Key, e);
-                await RemoveBindingOpsAsync(removal, RecordJson.Decode<Binding>(e.Value), cancellationToken).ConfigureAwait(false);
+                var removal = new StoreTransaction().IfUnchanged(e);
+                await RemoveBindingOpsAsync(_storeSource, removal, e.Value, cancellationToken).ConfigureAwait(false);
                 if (txn.Operations.Count > 0 && Math.Max(txn.Compares.Count + removal.Compares.Count, txn.Operations.Count + removal.Operations.Count) > MaxBatchOperations)
                 {
                     break;
                 }
                 Append(txn, removal);
             }
-            var commit = await _store.CommitAsync(txn, cancellationToken).ConfigureAwait(false);
+            var commit = await CommitAsync(txn, cancellationToken).ConfigureAwait(false);
             if (!commit.Succeeded)
             {
                 // A binding of the batch moved meanwhile: list again.
@@ -151,10 +163,14 @@ public sealed partial class Authority
             }
         }
 
-        await TransactAsync<bool>($"delete VNI {vni}", async () =>
+        await TransactAsync<bool>($"delete VNI {vni}", async (source, retried) =>
         {
-            var (_, entry) = await RequireNetworkAsync(vni, cancellationToken).ConfigureAwait(false);
-            return (new StoreTransaction().IfUnchanged(entry.Key, entry).Delete(entry.Key), true);
+            if (retried && await source.GetAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false) is null)
+            {
+                return (new StoreTransaction(), true); // a retried commit that had been applied
+            }
+            var entry = await RequireNetworkAsync(source, vni, cancellationToken).ConfigureAwait(false);
+            return (new StoreTransaction().IfUnchanged(entry).Delete(entry.Key), true);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -162,12 +178,12 @@ public sealed partial class Authority
     private const int MaxBatchOperations = 100;
 
     private Task UnmarkAsync(uint vni, CancellationToken cancellationToken) =>
-        TransactAsync<bool>($"unmark VNI {vni}", async () =>
+        TransactAsync<bool>($"unmark VNI {vni}", async source =>
         {
-            var (network, entry) = await ReadAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false);
-            return network is not { Deleting: true }
+            var entry = await source.GetAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false);
+            return entry is not { Value.Deleting: true }
                 ? (new StoreTransaction(), false)
-                : (new StoreTransaction().IfUnchanged(entry!.Key, entry).Put(entry.Key, RecordJson.Encode(network with { Deleting = false })), true);
+                : (new StoreTransaction().IfUnchanged(entry).Put(entry.Key, RecordJson.Encode(entry.Value with { Deleting = false })), true);
         }, cancellationToken);
 
     private static void Append(StoreTransaction target, StoreTransaction source)

@@ -1,5 +1,6 @@
 using Nvo3.Nva.Records;
 using Nvo3.Nva.Storage;
+using Nvo3.Nva.View;
 
 namespace Nvo3.Nva;
 
@@ -14,7 +15,15 @@ public sealed partial class Authority
         RegisterNveAsync(name, underlay, ilaLocator, lease, agent: null, cancellationToken);
 
     /// <summary>Registers an NVE that runs an agent (ports, migrations) at <paramref name="agent"/> (http://HOST:PORT).</summary>
-    public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, string? agent, CancellationToken cancellationToken = default)
+    public async Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, string? agent, CancellationToken cancellationToken = default) =>
+        (await RegisterAsync(name, underlay, ilaLocator, lease, agent, cancellationToken).ConfigureAwait(false)).Nve;
+
+    /// <summary>
+    /// Registers an NVE, and says whether the NVA had taken it for dead: a registration whose
+    /// lease ran out is renewed, not refused, and <c>WasDown</c> tells the NVE to reconcile (its
+    /// standbys may have been activated elsewhere meanwhile).
+    /// </summary>
+    public Task<(NveRecord Nve, DateTimeOffset? WasDown)> RegisterAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, string? agent, CancellationToken cancellationToken = default)
     {
         if (agent is not null && (!Uri.TryCreate(agent, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
@@ -24,10 +33,10 @@ public sealed partial class Authority
     }
 
     /// <summary>Adds an NVE that does not register itself (a kernel VXLAN device): no lease, always alive.</summary>
-    public Task<NveRecord> AddNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, CancellationToken cancellationToken = default) =>
-        PutNveAsync(name, underlay, ilaLocator, external: true, TimeSpan.Zero, cancellationToken, agent: null);
+    public async Task<NveRecord> AddNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, CancellationToken cancellationToken = default) =>
+        (await PutNveAsync(name, underlay, ilaLocator, external: true, TimeSpan.Zero, cancellationToken, agent: null).ConfigureAwait(false)).Nve;
 
-    private Task<NveRecord> PutNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, bool external, TimeSpan lease, CancellationToken cancellationToken, string? agent)
+    private Task<(NveRecord Nve, DateTimeOffset? WasDown)> PutNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, bool external, TimeSpan lease, CancellationToken cancellationToken, string? agent)
     {
         RequireName(name, "NVE name");
         RequireListLength(underlay, "underlay endpoints");
@@ -39,10 +48,16 @@ public sealed partial class Authority
         {
             Refuse(NvaError.InvalidArgument, "A lease lasts at most 24 hours.");
         }
-        return TransactAsync($"register NVE {name}", async () =>
+        return TransactAsync($"register NVE {name}", async source =>
         {
             var key = Keys.Nve(name);
-            var (existing, entry) = await ReadAsync<NveRecord>(key, cancellationToken).ConfigureAwait(false);
+            var entry = await source.GetAsync<NveRecord>(key, cancellationToken).ConfigureAwait(false);
+            var existing = entry?.Value;
+            if (existing is not null && external && existing.External && existing.Underlay.SequenceEqual(underlay) && existing.IlaLocator == ilaLocator)
+            {
+                // This very add, retried after it was applied (its answer was lost).
+                return (new StoreTransaction().IfUnchanged(entry!), (existing, (DateTimeOffset?)null));
+            }
             if (existing is not null && (existing.External || external))
             {
                 Refuse(NvaError.AlreadyExists, $"NVE '{name}' already exists; delete it first (nvo3 nve delete) or pick another name.");
@@ -54,78 +69,140 @@ public sealed partial class Authority
             foreach (var endpoint in underlay.Where(e => !e.Address.IsUnspecified).Distinct())
             {
                 string indexKey = Keys.Underlay(endpoint);
-                var owner = await _store.GetAsync(indexKey, cancellationToken).ConfigureAwait(false);
-                string? ownerName = owner is null ? null : RecordJson.Decode<string>(owner.Value);
-                if (ownerName is not null && ownerName != name)
+                var owner = await source.GetAsync<string>(indexKey, cancellationToken).ConfigureAwait(false);
+                if (owner is not null && owner.Value != name)
                 {
-                    Refuse(NvaError.AlreadyExists, $"Underlay {endpoint} is already NVE '{ownerName}''s.");
+                    Refuse(NvaError.AlreadyExists, $"Underlay {endpoint} is already NVE '{owner.Value}''s.");
                 }
                 txn.IfUnchanged(indexKey, owner);
-                if (ownerName is null)
+                if (owner is null)
                 {
                     txn.Put(indexKey, RecordJson.Encode(name));
                 }
             }
-            await ReleaseUnderlayAsync(txn, name, (existing?.Underlay ?? []).Except(underlay), cancellationToken).ConfigureAwait(false);
+            await ReleaseUnderlayAsync(source, txn, name, (existing?.Underlay ?? []).Except(underlay), cancellationToken).ConfigureAwait(false);
             var now = Now;
             var record = new NveRecord(name, underlay.ToList(), ilaLocator, external, existing?.Registered ?? now, external ? null : now + lease, agent);
-            return (txn.Put(key, RecordJson.Encode(record)), record);
+            txn.Put(key, RecordJson.Encode(record));
+            if (!external)
+            {
+                var leaseKey = Keys.Lease(name);
+                txn.IfUnchanged(leaseKey, await source.GetAsync<NveLease>(leaseKey, cancellationToken).ConfigureAwait(false))
+                   .Put(leaseKey, RecordJson.Encode(new NveLease(now + lease, now, lease)));
+            }
+            return (txn, (record, existing?.Down));
         }, cancellationToken);
     }
 
     // Removes the index entries of endpoints the NVE gives up (those that name it).
-    private async Task ReleaseUnderlayAsync(StoreTransaction txn, string name, IEnumerable<UnderlayEndpoint> endpoints, CancellationToken cancellationToken)
+    private static async Task ReleaseUnderlayAsync(IRecordSource source, StoreTransaction txn, string name, IEnumerable<UnderlayEndpoint> endpoints, CancellationToken cancellationToken)
     {
         foreach (var endpoint in endpoints.Where(e => !e.Address.IsUnspecified).Distinct())
         {
             string indexKey = Keys.Underlay(endpoint);
-            var owner = await _store.GetAsync(indexKey, cancellationToken).ConfigureAwait(false);
-            if (owner is not null && RecordJson.Decode<string>(owner.Value) == name)
+            if (await source.GetAsync<string>(indexKey, cancellationToken).ConfigureAwait(false) is { } owner && owner.Value == name)
             {
-                txn.IfUnchanged(indexKey, owner).Delete(indexKey);
+                txn.IfUnchanged(owner).Delete(indexKey);
             }
         }
     }
 
     /// <summary>Renews a registration's lease; returns when it now expires.</summary>
-    public Task<DateTimeOffset> KeepAliveAsync(string name, TimeSpan lease, CancellationToken cancellationToken = default) =>
-        TransactAsync($"keep NVE {name} alive", async () =>
+    public async Task<DateTimeOffset> KeepAliveAsync(string name, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        (await RenewAsync(name, lease, cancellationToken).ConfigureAwait(false)).Expires;
+
+    /// <summary>
+    /// Renews a registration's lease (<paramref name="lease"/> zero: as long as it was registered
+    /// for). Only the NVE's lease entry changes, so watchers hear nothing; an NVE the leader had
+    /// marked down is revived (its record changes, and <c>WasDown</c> says since when it was down).
+    /// </summary>
+    public Task<(DateTimeOffset Expires, DateTimeOffset? WasDown)> RenewAsync(string name, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        TransactAsync($"keep NVE {name} alive", async source =>
         {
-            var (nve, entry) = await RequireNveAsync(name, cancellationToken).ConfigureAwait(false);
+            var entry = await RequireNveAsync(source, name, cancellationToken).ConfigureAwait(false);
+            var nve = entry.Value;
+            var txn = new StoreTransaction().IfUnchanged(entry);
             if (nve.External)
             {
-                return (new StoreTransaction(), DateTimeOffset.MaxValue);
+                return (txn, (DateTimeOffset.MaxValue, (DateTimeOffset?)null));
             }
-            var expires = Now + (lease <= TimeSpan.Zero ? Settings.DefaultLease : lease);
-            var key = Keys.Nve(name);
-            return (new StoreTransaction().IfUnchanged(key, entry).Put(key, RecordJson.Encode(nve with { LeaseExpires = expires })), expires);
+            var leaseKey = Keys.Lease(name);
+            var current = await source.GetAsync<NveLease>(leaseKey, cancellationToken).ConfigureAwait(false);
+            var duration = lease > TimeSpan.Zero ? lease : current?.Value.Duration ?? Settings.DefaultLease;
+            var now = Now;
+            var expires = now + duration;
+            txn.IfUnchanged(leaseKey, current).Put(leaseKey, RecordJson.Encode(new NveLease(expires, now, duration)));
+            if (nve.Down is not null)
+            {
+                txn.Put(entry.Key, RecordJson.Encode(nve with { Down = null, LeaseExpires = expires }));
+            }
+            return (txn, (expires, nve.Down));
         }, cancellationToken);
 
-    /// <summary>Lists the NVEs in name order.</summary>
+    /// <summary>
+    /// Marks an NVE down because its lease ran out (the leader's housekeeping); false when it
+    /// was renewed meanwhile, is external, or is already down.
+    /// </summary>
+    internal Task<bool> MarkNveDownAsync(string name, CancellationToken cancellationToken = default) =>
+        TransactAsync($"mark NVE {name} down", async source =>
+        {
+            var entry = await source.GetAsync<NveRecord>(Keys.Nve(name), cancellationToken).ConfigureAwait(false);
+            if (entry is null || entry.Value.External || entry.Value.Down is not null)
+            {
+                return (new StoreTransaction(), false);
+            }
+            var lease = await source.GetAsync<NveLease>(Keys.Lease(name), cancellationToken).ConfigureAwait(false);
+            var now = Now;
+            if ((lease?.Value.Expires ?? entry.Value.LeaseExpires) > now)
+            {
+                return (new StoreTransaction().IfUnchanged(entry).IfUnchanged(Keys.Lease(name), lease), false);
+            }
+            var txn = new StoreTransaction().IfUnchanged(entry).IfUnchanged(Keys.Lease(name), lease)
+                .Put(entry.Key, RecordJson.Encode(NveLease.Current(entry.Value, lease?.Value) with { Down = now }));
+            Log.NveDown(_logger, name, lease?.Value.Renewed ?? entry.Value.Registered);
+            return (txn, true);
+        }, cancellationToken);
+
+    /// <summary>Lists the NVEs in name order, each with its current lease.</summary>
     public async Task<IReadOnlyList<NveRecord>> ListNvesAsync(CancellationToken cancellationToken = default)
     {
-        var range = await _store.ListAsync(Keys.Nves, cancellationToken).ConfigureAwait(false);
-        return range.Entries.Select(e => RecordJson.Decode<NveRecord>(e.Value)).ToList();
+        var source = await FreshSourceAsync(cancellationToken).ConfigureAwait(false);
+        var (nves, _) = await source.ListAsync<NveRecord>(Keys.Nves, cancellationToken).ConfigureAwait(false);
+        var (leases, _) = await source.ListAsync<NveLease>(Keys.Leases, cancellationToken).ConfigureAwait(false);
+        var byName = leases.ToDictionary(l => l.Key[Keys.Leases.Length..], l => l.Value, StringComparer.Ordinal);
+        return nves.Select(n => NveLease.Current(n.Value, byName.GetValueOrDefault(n.Value.Name))).ToList();
     }
 
-    /// <summary>Reads one NVE, or null.</summary>
+    /// <summary>Reads one NVE with its current lease, or null.</summary>
     public async Task<NveRecord?> GetNveAsync(string name, CancellationToken cancellationToken = default) =>
-        (await ReadAsync<NveRecord>(Keys.Nve(name), cancellationToken).ConfigureAwait(false)).Record;
+        await CurrentNveAsync(await FreshSourceAsync(cancellationToken).ConfigureAwait(false), name, cancellationToken).ConfigureAwait(false);
+
+    private static async Task<NveRecord?> CurrentNveAsync(IRecordSource source, string name, CancellationToken cancellationToken) =>
+        await source.GetAsync<NveRecord>(Keys.Nve(name), cancellationToken).ConfigureAwait(false) is { } nve
+            ? NveLease.Current(nve.Value, (await source.GetAsync<NveLease>(Keys.Lease(name), cancellationToken).ConfigureAwait(false))?.Value)
+            : null;
+
+    // Alive by its lease entry (the record's expiry is as of its last write) and not marked down.
+    private static async Task<bool> IsAliveAsync(IRecordSource source, NveRecord nve, DateTimeOffset now, CancellationToken cancellationToken) =>
+        nve.External || NveLease.Current(nve, (await source.GetAsync<NveLease>(Keys.Lease(nve.Name), cancellationToken).ConfigureAwait(false))?.Value).IsAlive(now);
 
     /// <summary>Removes an NVE; refuses while a binding is placed on it.</summary>
     public Task RemoveNveAsync(string name, CancellationToken cancellationToken = default) =>
-        TransactAsync<bool>($"remove NVE {name}", async () =>
+        TransactAsync<bool>($"remove NVE {name}", async (source, retried) =>
         {
-            var (nve, entry) = await RequireNveAsync(name, cancellationToken).ConfigureAwait(false);
-            var bindings = await _store.ListAsync(Keys.Bindings, cancellationToken).ConfigureAwait(false);
-            var placed = bindings.Entries.Select(e => RecordJson.Decode<Binding>(e.Value)).Where(b => b.At(name) is not null).ToList();
+            if (retried && await source.GetAsync<NveRecord>(Keys.Nve(name), cancellationToken).ConfigureAwait(false) is null)
+            {
+                return (new StoreTransaction(), true); // a retried commit that had been applied
+            }
+            var entry = await RequireNveAsync(source, name, cancellationToken).ConfigureAwait(false);
+            var (bindings, _) = await source.ListAsync<Binding>(Keys.Bindings, cancellationToken).ConfigureAwait(false);
+            var placed = bindings.Select(e => e.Value).Where(b => b.At(name) is not null).ToList();
             if (placed.Count > 0)
             {
                 Refuse(NvaError.FailedPrecondition, $"NVE '{name}' still hosts {placed.Count} binding(s) (first: {placed[0].Name}); move or detach them first.");
             }
-            var key = Keys.Nve(name);
-            var txn = new StoreTransaction().IfUnchanged(key, entry).Delete(key);
-            await ReleaseUnderlayAsync(txn, name, nve.Underlay, cancellationToken).ConfigureAwait(false);
+            var txn = new StoreTransaction().IfUnchanged(entry).Delete(entry.Key).Delete(Keys.Lease(name));
+            await ReleaseUnderlayAsync(source, txn, name, entry.Value.Underlay, cancellationToken).ConfigureAwait(false);
             return (txn, true);
         }, cancellationToken);
 }

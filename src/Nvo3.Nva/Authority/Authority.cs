@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nvo3.Nva.Records;
 using Nvo3.Nva.Storage;
+using Nvo3.Nva.View;
 using Nvo3.Packets;
 using Nvo3.Security;
 
@@ -15,20 +16,44 @@ namespace Nvo3.Nva;
 /// concurrent requests, and several NVA processes on one etcd, never overwrite each other: the
 /// loser re-reads and the rules decide again.
 /// </summary>
+/// <remarks>
+/// With a watched copy of the store (<see cref="View"/>, which the NVA server keeps), reads and the
+/// first attempt of each decision use the copy once it holds every write this NVA acknowledged; a
+/// conflict, or a refusal, is decided again on the store itself, so a copy that lagged behind
+/// another replica's write costs a retry and never a wrong answer.
+/// </remarks>
 public sealed partial class Authority
 {
     private readonly IDirectoryStore _store;
+    private readonly StoreSource _storeSource;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private long _lastCommitted;
 
     /// <summary>Creates an authority over <paramref name="store"/>.</summary>
     public Authority(IDirectoryStore store, NvaSettings? settings = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         _store = store;
+        _storeSource = new StoreSource(store);
         Settings = settings ?? new NvaSettings();
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<Authority>();
+        Health = new Hosting.StoreHealth(_time);
     }
+
+    /// <summary>The watched copy of the store that reads prefer; null reads the store (set by the watch hub once it is loaded).</summary>
+    internal DirectoryCache? View { get; set; }
+
+    /// <summary>Since when the store has answered without failing: every commit reports to it.</summary>
+    public Hosting.StoreHealth Health { get; }
+
+    /// <summary>Transactions that lost a compare-and-swap and were decided again (a count, for the bench and the status).</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    private long _conflicts;
+
+    /// <summary>The revision of the newest commit this authority made: reads wait for the watched copy to hold it.</summary>
+    public long LastCommittedRevision => Interlocked.Read(ref _lastCommitted);
 
     /// <summary>The rules and limits in force.</summary>
     public NvaSettings Settings { get; }
@@ -42,27 +67,39 @@ public sealed partial class Authority
     private DateTimeOffset Now => _time.GetUtcNow();
 
     /// <summary>Reads everything at one revision: what a resyncing watcher starts from.</summary>
-    public async Task<DirectorySnapshot> SnapshotAsync(CancellationToken cancellationToken = default)
+    public Task<DirectorySnapshot> SnapshotAsync(CancellationToken cancellationToken = default) => SnapshotAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Reads, at one revision, everything (<paramref name="vnis"/> null) or what a watcher of those
+    /// networks needs: the networks, their bindings, redirects and migrations, and every NVE.
+    /// </summary>
+    public async Task<DirectorySnapshot> SnapshotAsync(IReadOnlySet<uint>? vnis, CancellationToken cancellationToken = default)
     {
+        if (await FreshSourceAsync(cancellationToken).ConfigureAwait(false) is DirectoryCache view)
+        {
+            return view.Snapshot(vnis);
+        }
         var all = await _store.ListAsync("", cancellationToken).ConfigureAwait(false);
         var networks = new List<VirtualNetwork>();
         var nves = new List<NveRecord>();
+        var leases = new Dictionary<string, NveLease>(StringComparer.Ordinal);
         var bindings = new List<Binding>();
         var redirects = new List<Redirect>();
         var migrations = new List<Migration>();
         foreach (var e in all.Entries)
         {
-            switch (RecordKind(e.Key))
+            switch (RecordJson.DecodeAny(e.Key, e.Value))
             {
-                case ChangeKind.NetworkPut: networks.Add(RecordJson.Decode<VirtualNetwork>(e.Value)); break;
-                case ChangeKind.NvePut: nves.Add(RecordJson.Decode<NveRecord>(e.Value)); break;
-                case ChangeKind.BindingPut: bindings.Add(RecordJson.Decode<Binding>(e.Value)); break;
-                case ChangeKind.RedirectPut: redirects.Add(RecordJson.Decode<Redirect>(e.Value)); break;
-                case ChangeKind.MigrationPut: migrations.Add(RecordJson.Decode<Migration>(e.Value)); break;
+                case VirtualNetwork n when vnis is null || vnis.Contains(n.Vni): networks.Add(n); break;
+                case NveRecord n: nves.Add(n); break;
+                case NveLease l: leases[e.Key[Keys.Leases.Length..]] = l; break;
+                case Binding b when vnis is null || vnis.Contains(b.Vni): bindings.Add(b); break;
+                case Redirect r when vnis is null || vnis.Contains(r.Vni): redirects.Add(r); break;
+                case Migration m when vnis is null || vnis.Contains(m.Vni): migrations.Add(m); break;
                 default: break;
             }
         }
-        return new DirectorySnapshot(all.Revision, networks, nves, bindings, redirects, migrations);
+        return new DirectorySnapshot(all.Revision, networks, nves.ConvertAll(n => NveLease.Current(n, leases.GetValueOrDefault(n.Name))), bindings, redirects, migrations);
     }
 
     /// <summary>The kind of record a key holds (a Put kind), or <see cref="ChangeKind.None"/> for index keys.</summary>
@@ -75,18 +112,39 @@ public sealed partial class Authority
         : ChangeKind.None;
 
     // Runs one read-decide-commit attempt until its transaction commits, re-reading after every
-    // conflict: compare-and-swap, never last-writer-wins.
-    private async Task<T> TransactAsync<T>(string what, Func<Task<(StoreTransaction Txn, T Result)>> attempt, CancellationToken cancellationToken)
+    // conflict: compare-and-swap, never last-writer-wins. The first attempt reads the watched copy
+    // once it holds this NVA's writes; a conflict or a refusal is decided again on the store.
+    private Task<T> TransactAsync<T>(string what, Func<IRecordSource, Task<(StoreTransaction Txn, T Result)>> attempt, CancellationToken cancellationToken) =>
+        TransactAsync(what, (source, _) => attempt(source), cancellationToken);
+
+    // The same, telling the attempt whether a commit of this request failed before: on etcd a
+    // commit whose answer was lost is retried and fails its compares although it was applied, so
+    // a delete that then finds nothing has found its own work.
+    private async Task<T> TransactAsync<T>(string what, Func<IRecordSource, bool, Task<(StoreTransaction Txn, T Result)>> attempt, CancellationToken cancellationToken)
     {
+        var source = await FreshSourceAsync(cancellationToken).ConfigureAwait(false);
         for (int i = 0; i < Settings.MaxAttempts; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (txn, result) = await attempt().ConfigureAwait(false);
-            var commit = await _store.CommitAsync(txn, cancellationToken).ConfigureAwait(false);
+            StoreTransaction txn;
+            T result;
+            try
+            {
+                (txn, result) = await attempt(source, i > 0).ConfigureAwait(false);
+            }
+            catch (NvaException) when (source != _storeSource)
+            {
+                // The copy may lag behind another replica's write: refuse only on what the store says.
+                source = _storeSource;
+                (txn, result) = await attempt(source, i > 0).ConfigureAwait(false);
+            }
+            var commit = await CommitAsync(txn, cancellationToken).ConfigureAwait(false);
             if (commit.Succeeded)
             {
                 return result;
             }
+            source = _storeSource;
+            Interlocked.Increment(ref _conflicts);
             Log.Conflict(_logger, what, i + 1);
             if (i > 2)
             {
@@ -97,36 +155,52 @@ public sealed partial class Authority
         throw new NvaException(NvaError.Aborted, $"{what}: concurrent changes won {Settings.MaxAttempts} times in a row; retry.");
     }
 
-    private async Task<(T? Record, StoreEntry? Entry)> ReadAsync<T>(string key, CancellationToken cancellationToken) where T : class
+    // Commits and remembers the newest revision this authority wrote, for read-your-writes.
+    private async ValueTask<StoreCommit> CommitAsync(StoreTransaction txn, CancellationToken cancellationToken)
     {
-        var entry = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-        return entry is null ? (null, null) : (RecordJson.Decode<T>(entry.Value), entry);
+        StoreCommit commit;
+        try
+        {
+            commit = await _store.CommitAsync(txn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            Health.Failed();
+            throw;
+        }
+        Health.Succeeded();
+        if (commit.Succeeded)
+        {
+            long seen = Interlocked.Read(ref _lastCommitted);
+            while (commit.Revision > seen && Interlocked.CompareExchange(ref _lastCommitted, commit.Revision, seen) != seen)
+            {
+                seen = Interlocked.Read(ref _lastCommitted);
+            }
+        }
+        return commit;
     }
 
-    private async Task<(VirtualNetwork Network, StoreEntry Entry)> RequireNetworkAsync(uint vni, CancellationToken cancellationToken)
-    {
-        var (network, entry) = await ReadAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false);
-        return network is null
-            ? throw new NvaException(NvaError.NotFound, $"Unknown VNI {vni}; create it first (nvo3 vn create --vni {vni} ...).")
-            : (network, entry!);
-    }
+    // The watched copy once it holds this authority's last write (and minRevision); else the store.
+    private ValueTask<IRecordSource> FreshSourceAsync(CancellationToken cancellationToken) => FreshSourceAsync(0, cancellationToken);
 
-    private async Task<(NveRecord Nve, StoreEntry Entry)> RequireNveAsync(string name, CancellationToken cancellationToken)
+    private async ValueTask<IRecordSource> FreshSourceAsync(long minRevision, CancellationToken cancellationToken) =>
+        View is { } view && await view.WaitForAsync(Math.Max(minRevision, LastCommittedRevision), cancellationToken).ConfigureAwait(false)
+            ? view : _storeSource;
+
+    private static async Task<Stored<VirtualNetwork>> RequireNetworkAsync(IRecordSource source, uint vni, CancellationToken cancellationToken) =>
+        await source.GetAsync<VirtualNetwork>(Keys.Network(vni), cancellationToken).ConfigureAwait(false)
+            ?? throw new NvaException(NvaError.NotFound, $"Unknown VNI {vni}; create it first (nvo3 vn create --vni {vni} ...).");
+
+    private static async Task<Stored<NveRecord>> RequireNveAsync(IRecordSource source, string name, CancellationToken cancellationToken)
     {
         RequireName(name, "NVE name");
-        var (nve, entry) = await ReadAsync<NveRecord>(Keys.Nve(name), cancellationToken).ConfigureAwait(false);
-        return nve is null
-            ? throw new NvaException(NvaError.NotFound, $"Unknown NVE '{name}'; register it (nvo3 nve run) or add it (nvo3 nve add).")
-            : (nve, entry!);
+        return await source.GetAsync<NveRecord>(Keys.Nve(name), cancellationToken).ConfigureAwait(false)
+            ?? throw new NvaException(NvaError.NotFound, $"Unknown NVE '{name}'; register it (nvo3 nve run) or add it (nvo3 nve add).");
     }
 
-    private async Task<(Binding Binding, StoreEntry Entry)> RequireBindingAsync(uint vni, MacAddress mac, CancellationToken cancellationToken)
-    {
-        var (binding, entry) = await ReadAsync<Binding>(Keys.Binding(vni, mac), cancellationToken).ConfigureAwait(false);
-        return binding is null
-            ? throw new NvaException(NvaError.NotFound, $"No binding for MAC {mac} in VNI {vni}; attach it first (nvo3 vm attach).")
-            : (binding, entry!);
-    }
+    private static async Task<Stored<Binding>> RequireBindingAsync(IRecordSource source, uint vni, MacAddress mac, CancellationToken cancellationToken) =>
+        await source.GetAsync<Binding>(Keys.Binding(vni, mac), cancellationToken).ConfigureAwait(false)
+            ?? throw new NvaException(NvaError.NotFound, $"No binding for MAC {mac} in VNI {vni}; attach it first (nvo3 vm attach).");
 
     private static void RequireVni(uint vni)
     {
@@ -184,5 +258,14 @@ public sealed partial class Authority
 
         [LoggerMessage(5, LogLevel.Information, "Migration {Id} of {Name} from {Source} to {Destination}: {Phase}")]
         public static partial void MigrationPhase(ILogger logger, string id, string name, string source, string destination, MigrationPhase phase);
+
+        [LoggerMessage(6, LogLevel.Warning, "NVE {Nve} is down: no renewal since {Renewed:O}")]
+        public static partial void NveDown(ILogger logger, string nve, DateTimeOffset renewed);
+
+        [LoggerMessage(7, LogLevel.Warning, "Migration {Id} of {Name} settled as {Phase}: {Reason}")]
+        public static partial void Settled(ILogger logger, string id, string name, MigrationPhase phase, string reason);
+
+        [LoggerMessage(8, LogLevel.Warning, "Failover: {Name} activated at its standby {Standby} ({Outage} ms after {Primary}'s last renewal)")]
+        public static partial void FailedOver(ILogger logger, string name, string standby, string primary, long outage);
     }
 }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Watch;
 using Nvo3.Packets;
 using P = Nvo3.Protocol.V1;
@@ -11,29 +12,35 @@ namespace Nvo3.Nva.Grpc;
 /// and maps its answers to the contract. Refusals become status codes in
 /// <see cref="ErrorInterceptor"/>.
 /// </summary>
-public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Directory.DirectoryBase
+internal sealed partial class DirectoryService(Authority authority, WatchHub hub, ReplicaStatus replica) : P.Directory.DirectoryBase
 {
     private DateTimeOffset Now => authority.Time.GetUtcNow();
 
     private P.Binding Map(Binding b) => ToProto(b, Now, authority.Settings.DuplicateWindow);
 
+    private P.Migration Map(Migration m) => ToProto(m, m.IsOpen ? authority.DeadlineOf(m) : null);
+
     /// <inheritdoc />
     public override async Task<P.RegisterNveResponse> RegisterNve(P.RegisterNveRequest request, ServerCallContext context)
     {
         var lease = TimeSpan.FromSeconds(request.LeaseSeconds);
-        var nve = await authority.RegisterNveAsync(request.Name, request.Underlay.Select(FromProto).ToList(),
+        var (nve, wasDown) = await authority.RegisterAsync(request.Name, request.Underlay.Select(FromProto).ToList(),
             ParsePrefix64(request.IlaLocator, "ILA locator"), lease, string.IsNullOrEmpty(request.Agent) ? null : request.Agent, context.CancellationToken).ConfigureAwait(false);
         return new P.RegisterNveResponse
         {
             Nve = ToProto(nve, Now),
             LeaseSeconds = (uint)(lease > TimeSpan.Zero ? lease : authority.Settings.DefaultLease).TotalSeconds,
-            Revision = hub.Revision,
+            Revision = authority.LastCommittedRevision,
+            WasDownSinceUnixMs = ToUnixMs(wasDown),
         };
     }
 
     /// <inheritdoc />
-    public override async Task<P.KeepAliveResponse> KeepAlive(P.KeepAliveRequest request, ServerCallContext context) =>
-        new() { LeaseExpiresUnixMs = ToUnixMs(await authority.KeepAliveAsync(request.Name, TimeSpan.Zero, context.CancellationToken).ConfigureAwait(false)) };
+    public override async Task<P.KeepAliveResponse> KeepAlive(P.KeepAliveRequest request, ServerCallContext context)
+    {
+        var (expires, wasDown) = await authority.RenewAsync(request.Name, TimeSpan.Zero, context.CancellationToken).ConfigureAwait(false);
+        return new() { LeaseExpiresUnixMs = ToUnixMs(expires), WasDownSinceUnixMs = ToUnixMs(wasDown) };
+    }
 
     /// <inheritdoc />
     public override async Task<P.Nve> AddNve(P.AddNveRequest request, ServerCallContext context) =>
@@ -118,6 +125,11 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
             FromProto(request.Trigger), (long)request.Sequence, ParseIps(request.ClaimedIps)), context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
+    public override async Task<P.Binding> ConfirmActivation(P.ActivateRequest request, ServerCallContext context) =>
+        Map(await authority.ConfirmActivationAsync(new ActivateRequest(request.Vni, Arguments.ParseMac(request.Mac), request.Nve,
+            FromProto(request.Trigger), (long)request.Sequence, ParseIps(request.ClaimedIps)), context.CancellationToken).ConfigureAwait(false));
+
+    /// <inheritdoc />
     public override async Task<P.Binding> Deactivate(P.PlacementRequest request, ServerCallContext context) =>
         Map(await authority.DeactivateAsync(request.Vni, Arguments.ParseMac(request.Mac), request.Nve, context.CancellationToken).ConfigureAwait(false));
 
@@ -141,70 +153,80 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
 
     /// <inheritdoc />
     public override async Task<P.LookupResponse> LookupByIp(P.LookupByIpRequest request, ServerCallContext context) =>
-        MapLookup(await authority.LookupByIpAsync(request.Vni, Arguments.ParseIp(request.Ip), context.CancellationToken).ConfigureAwait(false));
+        MapLookup(await authority.LookupByIpAsync(request.Vni, Arguments.ParseIp(request.Ip), request.MinRevision, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.LookupResponse> LookupByMac(P.LookupByMacRequest request, ServerCallContext context) =>
-        MapLookup(await authority.LookupByMacAsync(request.Vni, Arguments.ParseMac(request.Mac), context.CancellationToken).ConfigureAwait(false));
+        MapLookup(await authority.LookupByMacAsync(request.Vni, Arguments.ParseMac(request.Mac), request.MinRevision, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.SnapshotResponse> Snapshot(P.SnapshotRequest request, ServerCallContext context)
     {
-        var s = await authority.SnapshotAsync(context.CancellationToken).ConfigureAwait(false);
+        var s = await authority.SnapshotAsync(Vnis(request.Vnis), context.CancellationToken).ConfigureAwait(false);
         var response = new P.SnapshotResponse { Revision = s.Revision };
         response.Networks.AddRange(s.Networks.Select(ToProto));
         response.Nves.AddRange(s.Nves.Select(n => ToProto(n, Now)));
         response.Bindings.AddRange(s.Bindings.Select(Map));
         response.Redirects.AddRange(s.Redirects.Select(ToProto));
-        response.Migrations.AddRange(s.Migrations.Select(ToProto));
+        response.Migrations.AddRange(s.Migrations.Select(Map));
         return response;
-    }
-
-    /// <inheritdoc />
-    public override async Task Watch(P.WatchRequest request, IServerStreamWriter<P.WatchResponse> responseStream, ServerCallContext context)
-    {
-        using var subscription = hub.Subscribe(request.FromRevision);
-        await foreach (var change in subscription.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
-        {
-            await responseStream.WriteAsync(ToWatchResponse(change), context.CancellationToken).ConfigureAwait(false);
-            if (change.Kind == ChangeKind.Resync)
-            {
-                return;
-            }
-        }
     }
 
     /// <inheritdoc />
     public override async Task<P.Migration> BeginMigration(P.BeginMigrationRequest request, ServerCallContext context)
     {
         var mac = string.IsNullOrEmpty(request.Name) ? Arguments.ParseMac(request.Mac) : default;
-        return ToProto(await authority.BeginMigrationAsync(new BeginMigrationRequest(string.IsNullOrEmpty(request.Name) ? null : request.Name,
-            request.Vni, mac, request.Destination, FromProto(request.Mode)), context.CancellationToken).ConfigureAwait(false));
+        return Map(await authority.BeginMigrationAsync(new BeginMigrationRequest(string.IsNullOrEmpty(request.Name) ? null : request.Name,
+            request.Vni, mac, request.Destination, FromProto(request.Mode), string.IsNullOrEmpty(request.RequestId) ? null : request.RequestId),
+            context.CancellationToken).ConfigureAwait(false));
     }
 
     /// <inheritdoc />
     public override async Task<P.Migration> PauseMigration(P.MigrationRef request, ServerCallContext context) =>
-        ToProto(await authority.PauseMigrationAsync(request.Id, context.CancellationToken).ConfigureAwait(false));
+        Map(await authority.PauseMigrationAsync(request.Id, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.Migration> CommitMigration(P.MigrationRef request, ServerCallContext context) =>
-        ToProto(await authority.CommitMigrationAsync(request.Id, context.CancellationToken).ConfigureAwait(false));
+        Map(await authority.CommitMigrationAsync(request.Id, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.Migration> AbortMigration(P.AbortMigrationRequest request, ServerCallContext context) =>
-        ToProto(await authority.AbortMigrationAsync(request.Id, request.Reason, context.CancellationToken).ConfigureAwait(false));
+        Map(await authority.AbortMigrationAsync(request.Id, request.Reason, context.CancellationToken).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    public override async Task<P.Migration> SettleMigration(P.SettleMigrationRequest request, ServerCallContext context) =>
+        Map(await authority.SettleMigrationAsync(request.Id, request.By, context.CancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override async Task<P.Migration> GetMigration(P.MigrationRef request, ServerCallContext context) =>
-        ToProto(await authority.GetMigrationAsync(request.Id, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new NvaException(NvaError.NotFound, $"No migration '{request.Id}'."));
+        Map(await authority.GetMigrationAsync(request.Id, context.CancellationToken).ConfigureAwait(false)
+            ?? throw new NvaException(NvaError.NotFound, $"No migration '{request.Id}'; list them with nvo3 migration list."));
 
     /// <inheritdoc />
     public override async Task<P.ListMigrationsResponse> ListMigrations(P.ListMigrationsRequest request, ServerCallContext context)
     {
         var response = new P.ListMigrationsResponse();
-        response.Migrations.AddRange((await authority.ListMigrationsAsync(context.CancellationToken).ConfigureAwait(false)).Select(ToProto));
+        response.Migrations.AddRange((await authority.ListMigrationsAsync(context.CancellationToken).ConfigureAwait(false))
+            .Where(m => !request.OpenOnly || m.IsOpen).Select(Map));
         return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<P.StatusResponse> Status(P.StatusRequest request, ServerCallContext context)
+    {
+        var server = replica.Server ?? throw new NvaException(NvaError.Unavailable, "The NVA is still starting.");
+        return new P.StatusResponse
+        {
+            Replica = server.Election.Candidate,
+            Leader = server.IsLeader,
+            LeaderReplica = await server.Election.GetLeaderAsync(context.CancellationToken).ConfigureAwait(false) ?? "",
+            Revision = Math.Max(hub.View.Revision, authority.LastCommittedRevision),
+            Store = authority.Store.Description,
+            Watchers = hub.SubscriberCount,
+            Failovers = server.Failovers,
+            Settled = server.SettledMigrations,
+            LoopFailures = hub.Loop.Failures + server.LeaderLoop.Failures + server.HousekeepingLoop.Failures,
+        };
     }
 
     /// <inheritdoc />
@@ -237,7 +259,7 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
 
     private P.LookupResponse MapLookup(LookupResult result)
     {
-        var response = new P.LookupResponse { Found = result.Found, LifetimeMs = (uint)result.Lifetime.TotalMilliseconds, Revision = hub.Revision };
+        var response = new P.LookupResponse { Found = result.Found, LifetimeMs = (uint)result.Lifetime.TotalMilliseconds, Revision = hub.View.Revision };
         if (result.Binding is { } b)
         {
             response.Binding = Map(b);
@@ -247,26 +269,5 @@ public sealed class DirectoryService(Authority authority, WatchHub hub) : P.Dire
             response.Host = ToProto(host, Now);
         }
         return response;
-    }
-
-    private P.WatchResponse ToWatchResponse(DirectoryChange change)
-    {
-        var r = new P.WatchResponse { Revision = change.Revision };
-        switch (change.Kind)
-        {
-            case ChangeKind.Resync: r.Resync = true; break;
-            case ChangeKind.NetworkPut: r.Network = ToProto(change.Network!); break;
-            case ChangeKind.NetworkDeleted: r.NetworkDeleted = change.Vni; break;
-            case ChangeKind.NvePut: r.Nve = ToProto(change.Nve!, Now); break;
-            case ChangeKind.NveDeleted: r.NveDeleted = change.Name; break;
-            case ChangeKind.BindingPut: r.Binding = Map(change.Binding!); break;
-            case ChangeKind.BindingDeleted: r.BindingDeleted = new P.BindingKey { Vni = change.Vni, Mac = change.Mac.ToString() }; break;
-            case ChangeKind.RedirectPut: r.Redirect = ToProto(change.Redirect!); break;
-            case ChangeKind.RedirectDeleted: r.RedirectDeleted = new P.Redirect { Vni = change.Vni, Mac = change.Mac.ToString(), OldNve = change.Name }; break;
-            case ChangeKind.MigrationPut: r.Migration = ToProto(change.Migration!); break;
-            case ChangeKind.MigrationDeleted: r.MigrationDeleted = change.Name; break;
-            default: break;
-        }
-        return r;
     }
 }

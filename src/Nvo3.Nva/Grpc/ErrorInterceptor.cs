@@ -39,6 +39,20 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
         }
     }
 
+    /// <inheritdoc />
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Translate(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
     private RpcException? Translate(Exception ex, ServerCallContext context)
     {
         switch (ex)
@@ -49,6 +63,10 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
                 return new RpcException(new Status(ToStatusCode(nva.Error), nva.Message));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled."));
+            case IOException io:
+                // The store is away (etcd lost its quorum, say): another NVA replica may still reach it.
+                LogStoreUnavailable(logger, context.Method, io.Message);
+                return new RpcException(new Status(StatusCode.Unavailable, $"The NVA cannot reach its store: {io.Message}"));
             default:
                 LogUnexpected(logger, context.Method, ex);
                 return new RpcException(new Status(StatusCode.Internal, $"The NVA failed on {context.Method}: {ex.Message}"));
@@ -57,4 +75,7 @@ public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) :
 
     [LoggerMessage(1, LogLevel.Error, "Unexpected failure in {Method}")]
     private static partial void LogUnexpected(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Warning, "{Method}: the store is unavailable ({Reason}); answered Unavailable")]
+    private static partial void LogStoreUnavailable(ILogger logger, string method, string reason);
 }

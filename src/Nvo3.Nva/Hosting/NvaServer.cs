@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,32 +6,46 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nvo3.Hosting;
 using Nvo3.Nva.Grpc;
+using Nvo3.Nva.Leadership;
 using Nvo3.Nva.Storage;
 using Nvo3.Nva.Watch;
 
 namespace Nvo3.Nva.Hosting;
 
 /// <summary>
-/// An NVA process in a box: the authority over a store, the watch hub, the redirect sweeper, and
-/// the gRPC service on Kestrel (HTTP/2, with mutual TLS when <see cref="NvaServerOptions.Security"/>
-/// says so). <c>nvo3 nva serve</c>, the lab and the tests
-/// all host the NVA through this type. It owns the store and disposes it.
+/// An NVA process in a box: the authority over a store, the watch hub with the watched copy of
+/// the store, the gRPC service on Kestrel (HTTP/2, with mutual TLS when
+/// <see cref="NvaServerOptions.Security"/> says so), and the leader's housekeeping.
+/// <c>nvo3 nva serve</c>, the lab and the tests all host the NVA through this type. It owns the
+/// store and disposes it.
 /// </summary>
+/// <remarks>
+/// Any number of NVAs may serve one etcd cluster: each serves reads, writes and watches itself,
+/// and an election (<see cref="ILeaderElection"/>) picks the one that runs the housekeeping. With
+/// memory or SQLite there is one NVA, and it always leads.
+/// </remarks>
 public sealed partial class NvaServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _sweeper;
-    private readonly ILogger _logger;
+    private readonly Task _leading;
+    private readonly Housekeeper _housekeeper;
+    private readonly TimeSpan _sweepInterval;
+    private int _disposed;
 
-    private NvaServer(WebApplication app, Authority authority, WatchHub hub, Uri address, TimeSpan sweepInterval, ILogger logger)
+    private NvaServer(WebApplication app, Authority authority, WatchHub hub, ILeaderElection election, Uri address, TimeSpan sweepInterval, ILoggerFactory loggerFactory)
     {
         _app = app;
         Authority = authority;
         Hub = hub;
+        Election = election;
         Address = address;
-        _logger = logger;
-        _sweeper = Task.Run(() => SweepAsync(sweepInterval, _stop.Token));
+        _sweepInterval = sweepInterval;
+        var logger = loggerFactory.CreateLogger<NvaServer>();
+        _housekeeper = new Housekeeper(authority, hub.View, logger);
+        LeaderLoop = new SupervisedLoop("leader election", authority.Time, logger) { FirstDelay = TimeSpan.FromMilliseconds(250) };
+        HousekeepingLoop = new SupervisedLoop("housekeeping", authority.Time, logger);
+        _leading = Task.Run(() => LeaderLoop.RunAsync(ct => election.RunAsync(LeadAsync, ct), _stop.Token));
     }
 
     /// <summary>The directory.</summary>
@@ -38,6 +53,24 @@ public sealed partial class NvaServer : IAsyncDisposable
 
     /// <summary>The watch fan-out.</summary>
     public WatchHub Hub { get; }
+
+    /// <summary>The election among the NVAs on this store (always this one for memory and SQLite).</summary>
+    public ILeaderElection Election { get; }
+
+    /// <summary>True while this NVA runs the housekeeping.</summary>
+    public bool IsLeader => Election.IsLeader;
+
+    /// <summary>The supervisor of the election loop, with its failure count.</summary>
+    public SupervisedLoop LeaderLoop { get; }
+
+    /// <summary>The supervisor of the leader's sweeps, with its failure count.</summary>
+    public SupervisedLoop HousekeepingLoop { get; }
+
+    /// <summary>Standbys this NVA activated as leader.</summary>
+    public long Failovers => _housekeeper.Failovers;
+
+    /// <summary>Migrations this NVA settled as leader.</summary>
+    public long SettledMigrations => _housekeeper.Settled;
 
     /// <summary>Where clients connect: http://HOST:PORT (https:// with TLS) with the actual port.</summary>
     public Uri Address { get; }
@@ -62,11 +95,13 @@ public sealed partial class NvaServer : IAsyncDisposable
             var authority = new Authority(store, options.Settings, timeProvider, loggerFactory);
             hub = new WatchHub(authority, options.WatchHistory, options.WatcherBuffer, loggerFactory);
             await hub.StartAsync(cancellationToken).ConfigureAwait(false);
+            var status = new ReplicaStatus();
             var (app, uri) = await GrpcHost.StartAsync(endpoint, "The NVA", options.Security, loggerFactory,
                 services =>
                 {
                     services.AddSingleton(authority);
                     services.AddSingleton(hub);
+                    services.AddSingleton(status);
                     services.AddGrpc(o =>
                     {
                         o.Interceptors.Add<ErrorInterceptor>();
@@ -76,9 +111,15 @@ public sealed partial class NvaServer : IAsyncDisposable
                 },
                 a => a.MapGrpcService<DirectoryService>(),
                 cancellationToken).ConfigureAwait(false);
+            string candidate = options.ReplicaName ?? string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}/{Environment.ProcessId}/{uri.Authority}");
+            var election = store is IElectingStore electing
+                ? electing.CreateElection(candidate, options.LeaderLease, authority.Time, loggerFactory)
+                : new SoleLeader(candidate);
             var logger = loggerFactory.CreateLogger<NvaServer>();
-            LogStarted(logger, uri, store.Description);
-            return new NvaServer(app, authority, hub, uri, options.SweepInterval, logger);
+            LogStarted(logger, uri, store.Description, candidate);
+            var server = new NvaServer(app, authority, hub, election, uri, options.SweepInterval, loggerFactory);
+            status.Server = server;
+            return server;
         }
         catch
         {
@@ -93,33 +134,34 @@ public sealed partial class NvaServer : IAsyncDisposable
         }
     }
 
-    private async Task SweepAsync(TimeSpan interval, CancellationToken cancellationToken)
+    // While this replica leads: sweep every interval until leadership ends.
+    private Task LeadAsync(CancellationToken leading)
     {
-        using var timer = new PeriodicTimer(interval, Authority.Time);
-        try
+        // A new leader gives every NVE a whole lease to renew in before it takes any for dead,
+        // whatever the previous leader saw.
+        Authority.Health.Restart();
+        return HousekeepingLoop.RunAsync(SweepAsync, leading);
+    }
+
+    private async Task SweepAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_sweepInterval, Authority.Time);
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await Authority.ExpireRedirectsAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogSweepFailed(_logger, ex);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            await _housekeeper.SweepAsync(ct).ConfigureAwait(false);
+            HousekeepingLoop.Healthy();
         }
     }
 
-    /// <summary>Closes the watch streams, stops serving, then closes the store.</summary>
+    /// <summary>Stops leading (handing the lead over at once), closes the watch streams, stops serving, then closes the store.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _sweeper.ConfigureAwait(false);
+        await _leading.ConfigureAwait(false);
         // Ending the hub ends every Watch stream, so Kestrel's shutdown does not wait on them.
         await Hub.DisposeAsync().ConfigureAwait(false);
         await GrpcHost.StopAsync(_app).ConfigureAwait(false);
@@ -127,9 +169,6 @@ public sealed partial class NvaServer : IAsyncDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(1, LogLevel.Information, "NVA listening on {Address}, store {Store}")]
-    private static partial void LogStarted(ILogger logger, Uri address, string store);
-
-    [LoggerMessage(2, LogLevel.Warning, "Redirect sweep failed")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+    [LoggerMessage(1, LogLevel.Information, "NVA listening on {Address}, store {Store}, replica {Replica}")]
+    private static partial void LogStarted(ILogger logger, Uri address, string store, string replica);
 }

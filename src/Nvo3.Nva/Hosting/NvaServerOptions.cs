@@ -28,6 +28,15 @@ public sealed record NvaServerOptions
     /// <summary>How far one watcher may fall behind before it is cut off and resyncs. Default 65 536 changes.</summary>
     public int WatcherBuffer { get; init; } = 65_536;
 
-    /// <summary>How often expired redirects are removed. Default 200 ms.</summary>
+    /// <summary>How often the leader sweeps: expired redirects and leases, standby failovers, migrations past their deadline. Default 200 ms.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// With several NVAs on one etcd: the lease the leader holds. When the leader dies, another
+    /// replica leads within this long after its last renewal. Default 5 s (etcd's minimum is about 2 s).
+    /// </summary>
+    public TimeSpan LeaderLease { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>This replica's name in the election and in <c>nvo3 nva status</c>; null: HOST/PID/ADDRESS.</summary>
+    public string? ReplicaName { get; init; }
 }

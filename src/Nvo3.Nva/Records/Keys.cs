@@ -16,10 +16,13 @@ internal static class Keys
     public const string UnderlayIndex = "underlay/";
     public const string Migrations = "migration/";
     public const string Redirects = "redirect/";
+    public const string Leases = "lease/";
 
     public static string Network(uint vni) => Networks + Vni(vni);
 
     public static string Nve(string name) => Nves + name;
+
+    public static string Lease(string name) => Leases + name;
 
     public static string BindingsOf(uint vni) => Bindings + Vni(vni) + "/";
 
@@ -32,6 +35,8 @@ internal static class Keys
     public static string Underlay(UnderlayEndpoint endpoint) => UnderlayIndex + endpoint.ToString();
 
     public static string Migration(string id) => Migrations + id;
+
+    public static string RedirectsOfNetwork(uint vni) => Redirects + Vni(vni) + "/";
 
     public static string RedirectsOf(uint vni, MacAddress mac) => Redirects + Vni(vni) + "/" + mac.ToString() + "/";
 

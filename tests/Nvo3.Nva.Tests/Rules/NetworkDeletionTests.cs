@@ -32,7 +32,7 @@ public sealed class NetworkDeletionTests
         await f.Authority.DeleteVirtualNetworkAsync(Vni, force: true);
 
         Assert.Null(await f.Authority.GetVirtualNetworkAsync(Vni));
-        Assert.Equal(["nve/a", "nve/b", "nve/c", "underlay/192.0.2.1", "underlay/192.0.2.2", "underlay/192.0.2.3"], (await f.Store.ListAsync("")).Entries.Select(e => e.Key));
+        Assert.Equal(["lease/a", "lease/b", "lease/c", "nve/a", "nve/b", "nve/c", "underlay/192.0.2.1", "underlay/192.0.2.2", "underlay/192.0.2.3"], (await f.Store.ListAsync("")).Entries.Select(e => e.Key));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class NetworkDeletionTests
             await stop.CancelAsync();
             await Task.WhenAll(attachers);
 
-            var left = (await f.Store.ListAsync("")).Entries.Select(e => e.Key).Where(k => !k.StartsWith(Keys.Nves, StringComparison.Ordinal) && !k.StartsWith(Keys.UnderlayIndex, StringComparison.Ordinal)).ToList();
+            var left = (await f.Store.ListAsync("")).Entries.Select(e => e.Key).Where(k => !k.StartsWith(Keys.Nves, StringComparison.Ordinal) && !k.StartsWith(Keys.Leases, StringComparison.Ordinal) && !k.StartsWith(Keys.UnderlayIndex, StringComparison.Ordinal)).ToList();
             Assert.True(left.Count == 0, $"round {round}: left behind {string.Join(", ", left.Take(5))} ({left.Count})");
         }
     }

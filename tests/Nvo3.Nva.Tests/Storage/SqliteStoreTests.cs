@@ -145,6 +145,49 @@ public sealed class SqliteStoreTests : DirectoryStoreConformanceTests, IDisposab
     }
 
     [Fact]
+    public async Task Open_WritingConnection_IsSynchronousFull()
+    {
+        await using var store = SqliteStore.Open(_folder.File("pragma.db"));
+
+        // 2 = FULL: each commit's WAL frames are fsynced before it is acknowledged.
+        Assert.Equal(2, await store.ReadWriterPragmaAsync("synchronous"));
+    }
+
+    [Fact]
+    public async Task CommitAsync_ConcurrentCommits_ShareTransactionsAndEachKeepsItsOwnOutcome()
+    {
+        await using var store = SqliteStore.Open(_folder.File("group.db"));
+        long before = await store.GetRevisionAsync(Ct);
+
+        // 64 writers race for 16 keys: each key is created by exactly one, the others' compares fail.
+        var commits = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+            (Key: i % 16, Commit: await store.CommitAsync(new StoreTransaction().IfAbsent($"g/{i % 16:D2}").Put($"g/{i % 16:D2}", V($"{i}")), Ct)))));
+
+        var won = commits.Where(c => c.Commit.Succeeded).ToList();
+        Assert.Equal(16, won.Count);
+        Assert.Equal(Enumerable.Range(0, 16), won.Select(c => c.Key).Order());
+        // Every winner has its own revision, dense from the one before.
+        Assert.Equal(Enumerable.Range(1, 16).Select(r => before + r), won.Select(c => c.Commit.Revision).Order());
+        var entries = (await store.ListAsync("g/", Ct)).Entries;
+        Assert.Equal(16, entries.Count);
+        Assert.All(entries, e => Assert.Contains(won, c => c.Commit.Revision == e.ModRevision));
+    }
+
+    [Fact]
+    public async Task Durability_ConcurrentWritersKilledWithSigkill_EveryAcknowledgedCommitSurvives()
+    {
+        string path = _folder.File("durability-group.db");
+        using var writer = new StoreWriterProcess("sqlite:" + path, writers: 16);
+        await writer.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        await writer.WaitForAcknowledgedAsync(2000, TimeSpan.FromSeconds(60));
+
+        await writer.KillAsync();
+
+        await using var store = SqliteStore.Open(path);
+        await writer.AssertEveryAcknowledgedCommitIsInAsync(store);
+    }
+
+    [Fact]
     public async Task Durability_WriterKilledWithSigkill_EveryAcknowledgedCommitSurvives()
     {
         string path = _folder.File("durability.db");

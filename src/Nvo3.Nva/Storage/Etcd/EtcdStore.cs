@@ -4,6 +4,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Nva.Leadership;
 
 namespace Nvo3.Nva.Storage.Etcd;
 
@@ -34,7 +35,7 @@ namespace Nvo3.Nva.Storage.Etcd;
 /// learn the outcome.
 /// </para>
 /// </remarks>
-public sealed partial class EtcdStore : IDirectoryStore
+public sealed partial class EtcdStore : IDirectoryStore, IElectingStore
 {
     /// <summary>Keys per Range page of a list; well under gRPC's 4 MiB message limit for the NVA's records.</summary>
     private const int ListPageSize = 1000;
@@ -42,6 +43,8 @@ public sealed partial class EtcdStore : IDirectoryStore
     private readonly EtcdClient _client;
     private readonly KV.KVClient _kv;
     private readonly Etcdserverpb.Watch.WatchClient _watch;
+    private readonly Lease.LeaseClient _leases;
+    private readonly V3Electionpb.Election.ElectionClient _election;
     private readonly string _prefix;
     private readonly EtcdStoreOptions _options;
     private readonly ILogger _logger;
@@ -55,6 +58,8 @@ public sealed partial class EtcdStore : IDirectoryStore
         var connection = client.GetConnection();
         _kv = connection.KVClient;
         _watch = connection.WatchClient;
+        _leases = connection.LeaseClient;
+        _election = connection.ElectionClient;
         _options = options;
         _prefix = options.Prefix;
         _logger = logger;
@@ -208,6 +213,11 @@ public sealed partial class EtcdStore : IDirectoryStore
             // Already compacted at or past that revision: nothing to do, as in the other stores.
         }
     }
+
+    /// <inheritdoc />
+    /// <remarks>The campaign's keys live under the store's prefix, at <c>election/housekeeping/LEASE</c>.</remarks>
+    public ILeaderElection CreateElection(string candidate, TimeSpan leaseTtl, TimeProvider timeProvider, ILoggerFactory loggerFactory) =>
+        new EtcdLeaderElection(_leases, _election, FullKey("election/housekeeping"), candidate, leaseTtl, timeProvider, loggerFactory.CreateLogger<EtcdLeaderElection>());
 
     /// <summary>Ends every watch and closes the gRPC channel.</summary>
     public ValueTask DisposeAsync()

@@ -26,6 +26,7 @@ public sealed partial class SqliteStore
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new SqliteStoreOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.KeepRevisions, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatch, 1, nameof(options));
         string fullPath;
         try
         {
@@ -62,6 +63,8 @@ public sealed partial class SqliteStore
             }.ToString());
             connection.Open();
             var (revision, compacted) = Initialize(connection, fullPath);
+            // A reader now, so that a file other processes cannot read fails here, not at the first read.
+            Reader.Open(fullPath).Dispose();
             return new SqliteStore(fullPath, options, writerLock, connection, revision, compacted);
         }
         catch (SqliteException e)

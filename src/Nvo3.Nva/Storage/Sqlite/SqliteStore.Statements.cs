@@ -36,59 +36,91 @@ public sealed partial class SqliteStore
         """;
 
     /// <summary>
-    /// The prepared statements of the one connection. Owned by the store and disposed with it; used
-    /// only under the store's lock.
+    /// The prepared statements of the writing connection. Owned by the writer thread, which alone
+    /// uses them and disposes them with the connection.
     /// </summary>
-    private sealed class Statements : IDisposable
+    private sealed class WriterStatements : IDisposable
     {
-        public Statements(SqliteConnection connection)
+        private readonly SqliteCommand _modRevision;
+        private readonly SqliteCommand _upsert;
+        private readonly SqliteCommand _delete;
+        private readonly SqliteCommand _appendChange;
+        private readonly SqliteCommand _setMeta;
+        private readonly SqliteCommand _trimLog;
+
+        public WriterStatements(SqliteConnection connection)
         {
-            Get = Prepare(connection, "SELECT key, value, create_rev, mod_rev, version FROM kv WHERE key = $key", "$key");
-            List = Prepare(connection, "SELECT key, value, create_rev, mod_rev, version FROM kv WHERE key >= $prefix ORDER BY key", "$prefix");
-            ModRevision = Prepare(connection, "SELECT mod_rev FROM kv WHERE key = $key", "$key");
-            Upsert = Prepare(connection, """
+            Connection = connection;
+            _modRevision = Prepare(connection, "SELECT mod_rev FROM kv WHERE key = $key", "$key");
+            _upsert = Prepare(connection, """
                 INSERT INTO kv (key, value, create_rev, mod_rev, version) VALUES ($key, $value, $rev, $rev, 1)
                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev, version = version + 1
                 """, "$key", "$value", "$rev");
-            Delete = Prepare(connection, "DELETE FROM kv WHERE key = $key", "$key");
-            AppendChange = Prepare(connection, "INSERT INTO changes (rev, seq, key, value) VALUES ($rev, $seq, $key, $value)", "$rev", "$seq", "$key", "$value");
-            ReadChanges = Prepare(connection, "SELECT rev, key, value FROM changes WHERE rev >= $from AND rev <= $to ORDER BY rev, seq", "$from", "$to");
-            SetMeta = Prepare(connection, "UPDATE meta SET value = $value WHERE name = $name", "$name", "$value");
-            TrimLog = Prepare(connection, "DELETE FROM changes WHERE rev <= $rev", "$rev");
+            _delete = Prepare(connection, "DELETE FROM kv WHERE key = $key", "$key");
+            _appendChange = Prepare(connection, "INSERT INTO changes (rev, seq, key, value) VALUES ($rev, $seq, $key, $value)", "$rev", "$seq", "$key", "$value");
+            _setMeta = Prepare(connection, "UPDATE meta SET value = $value WHERE name = $name", "$name", "$value");
+            _trimLog = Prepare(connection, "DELETE FROM changes WHERE rev <= $rev", "$rev");
         }
 
-        public SqliteCommand Get { get; }
-        public SqliteCommand List { get; }
-        public SqliteCommand ModRevision { get; }
-        public SqliteCommand Upsert { get; }
-        public SqliteCommand Delete { get; }
-        public SqliteCommand AppendChange { get; }
-        public SqliteCommand ReadChanges { get; }
-        public SqliteCommand SetMeta { get; }
-        public SqliteCommand TrimLog { get; }
+        public SqliteConnection Connection { get; }
+
+        public long ModRevision(SqliteTransaction tx, string key) =>
+            Run(_modRevision, tx, c => c.Parameters["$key"].Value = key).ExecuteScalar() is long modRevision ? modRevision : 0;
+
+        public void Upsert(SqliteTransaction tx, string key, byte[] value, long revision) =>
+            Run(_upsert, tx, c =>
+            {
+                c.Parameters["$key"].Value = key;
+                c.Parameters["$value"].Value = value;
+                c.Parameters["$rev"].Value = revision;
+            }).ExecuteNonQuery();
+
+        public bool Delete(SqliteTransaction tx, string key) => Run(_delete, tx, c => c.Parameters["$key"].Value = key).ExecuteNonQuery() > 0;
+
+        public void AppendChange(SqliteTransaction tx, long revision, int sequence, StoreEvent e) =>
+            Run(_appendChange, tx, c =>
+            {
+                c.Parameters["$rev"].Value = revision;
+                c.Parameters["$seq"].Value = sequence;
+                c.Parameters["$key"].Value = e.Key;
+                c.Parameters["$value"].Value = (object?)e.Value ?? DBNull.Value;
+            }).ExecuteNonQuery();
+
+        public void SetMeta(SqliteTransaction tx, string name, long value) =>
+            Run(_setMeta, tx, c =>
+            {
+                c.Parameters["$name"].Value = name;
+                c.Parameters["$value"].Value = value;
+            }).ExecuteNonQuery();
+
+        public void TrimLog(SqliteTransaction tx, long upTo) => Run(_trimLog, tx, c => c.Parameters["$rev"].Value = upTo).ExecuteNonQuery();
 
         public void Dispose()
         {
-            Get.Dispose();
-            List.Dispose();
-            ModRevision.Dispose();
-            Upsert.Dispose();
-            Delete.Dispose();
-            AppendChange.Dispose();
-            ReadChanges.Dispose();
-            SetMeta.Dispose();
-            TrimLog.Dispose();
+            _modRevision.Dispose();
+            _upsert.Dispose();
+            _delete.Dispose();
+            _appendChange.Dispose();
+            _setMeta.Dispose();
+            _trimLog.Dispose();
         }
 
-        private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+        private static SqliteCommand Run(SqliteCommand command, SqliteTransaction tx, Action<SqliteCommand> bind)
         {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameters)
-            {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
+            command.Transaction = tx;
+            bind(command);
             return command;
         }
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        return command;
     }
 }

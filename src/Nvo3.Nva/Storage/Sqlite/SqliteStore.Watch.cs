@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Microsoft.Data.Sqlite;
 
 namespace Nvo3.Nva.Storage.Sqlite;
 
@@ -65,45 +64,17 @@ public sealed partial class SqliteStore
         }
     }
 
-    /// <summary>The log's batches for revisions <paramref name="from"/> to <paramref name="to"/> under <paramref name="prefix"/>.</summary>
+    /// <summary>The log's batches for revisions <paramref name="from"/> to <paramref name="to"/> under <paramref name="prefix"/>; none once the store is disposed.</summary>
     private List<IReadOnlyList<StoreEvent>> ReadLog(long from, long to, string prefix)
     {
-        var batches = new List<IReadOnlyList<StoreEvent>>();
-        lock (_lock)
+        try
         {
-            if (_disposed)
-            {
-                return batches;
-            }
-            if (from <= _compacted)
-            {
-                throw new RevisionCompactedException(from, _compacted);
-            }
-            var command = _sql.ReadChanges;
-            command.Transaction = null;
-            command.Parameters["$from"].Value = from;
-            command.Parameters["$to"].Value = to;
-            using SqliteDataReader reader = command.ExecuteReader();
-            List<StoreEvent>? batch = null;
-            while (reader.Read())
-            {
-                long revision = reader.GetInt64(0);
-                string key = reader.GetString(1);
-                if (!key.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-                var e = reader.IsDBNull(2)
-                    ? new StoreEvent(StoreEventKind.Delete, key, null, revision)
-                    : new StoreEvent(StoreEventKind.Put, key, reader.GetFieldValue<byte[]>(2), revision);
-                if (batch is null || batch[0].Revision != revision)
-                {
-                    batch = [];
-                    batches.Add(batch);
-                }
-                batch.Add(e);
-            }
+            return Read(reader => reader.Changes(from, to, prefix));
         }
-        return batches;
+        catch (ObjectDisposedException)
+        {
+            // Disposing the store ends its watches quietly.
+            return [];
+        }
     }
 }

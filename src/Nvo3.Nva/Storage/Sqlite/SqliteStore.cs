@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Nvo3.Nva.Storage.Sqlite;
@@ -20,10 +21,18 @@ namespace Nvo3.Nva.Storage.Sqlite;
 /// NVAs that share one directory use <c>etcd:</c> instead.
 /// </para>
 /// <para>
-/// Every commit is one SQLite transaction begun with <c>BEGIN IMMEDIATE</c>; its compares are
-/// evaluated inside it. One lock serializes the connection, so reads see a consistent revision.
-/// The change log is compacted automatically to keep the last
-/// <see cref="SqliteStoreOptions.KeepRevisions"/> revisions.
+/// <b>Group commit.</b> One writer thread owns the writing connection. Commits queue up while it
+/// writes; it takes every waiting commit (up to <see cref="SqliteStoreOptions.MaxBatch"/>) into one
+/// SQLite transaction begun with <c>BEGIN IMMEDIATE</c>, evaluates each one's compares inside it
+/// (so each sees the ones before it), gives each that changes something its own revision, and
+/// commits once: one fsync for the batch. Only then is each caller answered and each watcher
+/// told, in revision order. A failure of the SQLite transaction fails every commit of the batch,
+/// and none of it is applied.
+/// </para>
+/// <para>
+/// <b>Reads</b> run on a small pool of other connections, which WAL lets read while the writer
+/// writes; a list reads its rows and the revision in one read transaction. The change log is
+/// compacted automatically to keep the last <see cref="SqliteStoreOptions.KeepRevisions"/> revisions.
 /// </para>
 /// </remarks>
 public sealed partial class SqliteStore : IDirectoryStore
@@ -32,9 +41,10 @@ public sealed partial class SqliteStore : IDirectoryStore
     private readonly string _path;
     private readonly SqliteStoreOptions _options;
     private readonly FileStream _writerLock;
-    private readonly SqliteConnection _connection;
-    private readonly Statements _sql;
+    private readonly ConcurrentBag<Reader> _readers = [];
     private readonly List<PrefixWatcher> _watchers = [];
+    private readonly BlockingCollection<WriteRequest> _queue = [];
+    private readonly Thread _writer;
     private long _revision;
     private long _compacted;
     private bool _disposed;
@@ -44,10 +54,10 @@ public sealed partial class SqliteStore : IDirectoryStore
         _path = path;
         _options = options;
         _writerLock = writerLock;
-        _connection = connection;
-        _sql = new Statements(connection);
         _revision = revision;
         _compacted = compacted;
+        _writer = new Thread(() => WriterLoop(connection)) { IsBackground = true, Name = "sqlite-writer" };
+        _writer.Start();
     }
 
     /// <inheritdoc />
@@ -61,15 +71,7 @@ public sealed partial class SqliteStore : IDirectoryStore
     {
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            var command = _sql.Get;
-            command.Transaction = null;
-            command.Parameters["$key"].Value = key;
-            using var reader = command.ExecuteReader();
-            return ValueTask.FromResult(reader.Read() ? ReadEntry(reader) : null);
-        }
+        return ValueTask.FromResult(Read(reader => reader.Get(key)));
     }
 
     /// <inheritdoc />
@@ -77,26 +79,7 @@ public sealed partial class SqliteStore : IDirectoryStore
     {
         ArgumentNullException.ThrowIfNull(prefix);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            var entries = new List<StoreEntry>();
-            var command = _sql.List;
-            command.Transaction = null;
-            command.Parameters["$prefix"].Value = prefix;
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                // Keys sort by their UTF-8 bytes, so the keys under a prefix are one run from it.
-                var entry = ReadEntry(reader);
-                if (!entry.Key.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    break;
-                }
-                entries.Add(entry);
-            }
-            return ValueTask.FromResult(new StoreRange(entries, _revision));
-        }
+        return ValueTask.FromResult(Read(reader => reader.List(prefix)));
     }
 
     /// <inheritdoc />
@@ -110,84 +93,65 @@ public sealed partial class SqliteStore : IDirectoryStore
     }
 
     /// <inheritdoc />
-    public ValueTask<StoreCommit> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Queued for the writer thread, which commits it with whatever else is waiting in one SQLite
+    /// transaction. Cancellation is honoured only before the commit is queued: once queued, its
+    /// outcome is awaited, so an acknowledged commit is never reported as cancelled.
+    /// </remarks>
+    public async ValueTask<StoreCommit> CommitAsync(StoreTransaction transaction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            // Disposing the transaction without Commit rolls it back: every early return below
-            // leaves the file as it was.
-            using var tx = _connection.BeginTransaction(deferred: false);
-            foreach (var compare in transaction.Compares)
-            {
-                if (ReadModRevision(tx, compare.Key) != compare.ModRevision)
-                {
-                    return ValueTask.FromResult(new StoreCommit(false, _revision));
-                }
-            }
-            long revision = _revision + 1;
-            var events = new List<StoreEvent>(transaction.Operations.Count);
-            foreach (var op in transaction.Operations)
-            {
-                if (op.Value is { } value)
-                {
-                    Upsert(tx, op.Key, value, revision);
-                    events.Add(new StoreEvent(StoreEventKind.Put, op.Key, value, revision));
-                }
-                else if (Delete(tx, op.Key))
-                {
-                    events.Add(new StoreEvent(StoreEventKind.Delete, op.Key, null, revision));
-                }
-            }
-            if (events.Count == 0)
-            {
-                // Nothing changed (no operations, or deletes of absent keys): like etcd, no revision.
-                return ValueTask.FromResult(new StoreCommit(true, _revision));
-            }
-            for (int i = 0; i < events.Count; i++)
-            {
-                AppendChange(tx, revision, i, events[i]);
-            }
-            SetMeta(tx, MetaRevision, revision);
-            long compacted = _compacted;
-            if (revision - compacted > _options.KeepRevisions + CompactionStep)
-            {
-                compacted = revision - _options.KeepRevisions;
-                TrimLog(tx, compacted);
-            }
-            tx.Commit();
-            _revision = revision;
-            _compacted = compacted;
-            foreach (var watcher in _watchers)
-            {
-                watcher.Offer(events);
-            }
-            return ValueTask.FromResult(new StoreCommit(true, revision));
-        }
+        var request = new WriteRequest(transaction, null);
+        Enqueue(request);
+        return await request.Commit.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public ValueTask CompactAsync(long revision, CancellationToken cancellationToken = default)
+    public async ValueTask CompactAsync(long revision, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
+        var request = new WriteRequest(null, sql =>
         {
-            ThrowIfDisposed();
-            revision = Math.Min(revision, _revision);
-            if (revision > _compacted)
+            long upTo;
+            lock (_lock)
             {
-                using var tx = _connection.BeginTransaction(deferred: false);
-                TrimLog(tx, revision);
-                tx.Commit();
-                _compacted = revision;
+                upTo = Math.Min(revision, _revision);
+                if (upTo <= _compacted)
+                {
+                    return 0;
+                }
             }
-        }
-        return ValueTask.CompletedTask;
+            using (var tx = sql.Connection.BeginTransaction(deferred: false))
+            {
+                sql.TrimLog(tx, upTo);
+                sql.SetMeta(tx, MetaCompacted, upTo);
+                tx.Commit();
+            }
+            lock (_lock)
+            {
+                _compacted = upTo;
+            }
+            return 0;
+        });
+        Enqueue(request);
+        await request.Commit.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Closes the file, ends every watch and releases the writer lock.</summary>
+    /// <summary>Reads a pragma on the writing connection (for tests: <c>synchronous</c> must be FULL, 2).</summary>
+    internal async Task<long> ReadWriterPragmaAsync(string pragma)
+    {
+        var request = new WriteRequest(null, sql =>
+        {
+            using var command = sql.Connection.CreateCommand();
+            command.CommandText = "PRAGMA " + pragma;
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        });
+        Enqueue(request);
+        return (await request.Commit.Task.ConfigureAwait(false)).Revision;
+    }
+
+    /// <summary>Finishes the queued commits, closes the file, ends every watch and releases the writer lock.</summary>
     public ValueTask DisposeAsync()
     {
         lock (_lock)
@@ -197,82 +161,95 @@ public sealed partial class SqliteStore : IDirectoryStore
                 return ValueTask.CompletedTask;
             }
             _disposed = true;
+            _queue.CompleteAdding();
             foreach (var watcher in _watchers)
             {
                 watcher.Channel.Writer.TryComplete();
             }
             _watchers.Clear();
-            _sql.Dispose();
-            _connection.Dispose();
-            // Last: only once the file is closed may another process take it over.
-            _writerLock.Dispose();
         }
+        // The writer drains what was queued, then closes its connection.
+        _writer.Join();
+        lock (_lock)
+        {
+            while (_readers.TryTake(out var reader))
+            {
+                reader.Dispose();
+            }
+        }
+        _queue.Dispose();
+        // Last: only once the file is closed may another process take it over.
+        _writerLock.Dispose();
         return ValueTask.CompletedTask;
     }
+
+    private void Enqueue(WriteRequest request)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            _queue.Add(request);
+        }
+    }
+
+    // Runs one read on a pooled connection; the pool keeps a few for the next reads.
+    private T Read<T>(Func<Reader, T> read)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+        }
+        if (!_readers.TryTake(out var reader))
+        {
+            reader = Reader.Open(_path);
+        }
+        try
+        {
+            return read(reader);
+        }
+        catch (SqliteException e)
+        {
+            reader.Dispose();
+            reader = null;
+            throw Explain(e, _path);
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                Return(reader);
+            }
+        }
+    }
+
+    private void Return(Reader reader)
+    {
+        lock (_lock)
+        {
+            // Under the lock, so a store being disposed never gets a connection back after it emptied the pool.
+            if (!_disposed && _readers.Count < MaxPooledReaders)
+            {
+                _readers.Add(reader);
+                return;
+            }
+        }
+        reader.Dispose();
+    }
+
+    private const int MaxPooledReaders = 8;
 
     /// <summary>How far past <see cref="SqliteStoreOptions.KeepRevisions"/> the log may grow before a trim, so trims are batched.</summary>
     private int CompactionStep => Math.Clamp(_options.KeepRevisions / 10, 1, 1000);
 
-    private long ReadModRevision(SqliteTransaction tx, string key)
-    {
-        var command = _sql.ModRevision;
-        command.Transaction = tx;
-        command.Parameters["$key"].Value = key;
-        return command.ExecuteScalar() is long modRevision ? modRevision : 0;
-    }
-
-    private void Upsert(SqliteTransaction tx, string key, byte[] value, long revision)
-    {
-        var command = _sql.Upsert;
-        command.Transaction = tx;
-        command.Parameters["$key"].Value = key;
-        command.Parameters["$value"].Value = value;
-        command.Parameters["$rev"].Value = revision;
-        command.ExecuteNonQuery();
-    }
-
-    private bool Delete(SqliteTransaction tx, string key)
-    {
-        var command = _sql.Delete;
-        command.Transaction = tx;
-        command.Parameters["$key"].Value = key;
-        return command.ExecuteNonQuery() > 0;
-    }
-
-    private void AppendChange(SqliteTransaction tx, long revision, int sequence, StoreEvent e)
-    {
-        var command = _sql.AppendChange;
-        command.Transaction = tx;
-        command.Parameters["$rev"].Value = revision;
-        command.Parameters["$seq"].Value = sequence;
-        command.Parameters["$key"].Value = e.Key;
-        command.Parameters["$value"].Value = (object?)e.Value ?? DBNull.Value;
-        command.ExecuteNonQuery();
-    }
-
-    private void SetMeta(SqliteTransaction tx, string name, long value)
-    {
-        var command = _sql.SetMeta;
-        command.Transaction = tx;
-        command.Parameters["$name"].Value = name;
-        command.Parameters["$value"].Value = value;
-        command.ExecuteNonQuery();
-    }
-
-    private void TrimLog(SqliteTransaction tx, long upTo)
-    {
-        var command = _sql.TrimLog;
-        command.Transaction = tx;
-        command.Parameters["$rev"].Value = upTo;
-        command.ExecuteNonQuery();
-        SetMeta(tx, MetaCompacted, upTo);
-    }
-
-    private static StoreEntry ReadEntry(SqliteDataReader reader) =>
-        new(reader.GetString(0), ReadBlob(reader, 1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
-
-    private static byte[] ReadBlob(SqliteDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? [] : reader.GetFieldValue<byte[]>(ordinal);
-
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>
+    /// A commit (<paramref name="Transaction"/>) or another piece of work on the writing connection
+    /// (<paramref name="Work"/>, whose result comes back as the revision); answered through
+    /// <see cref="Commit"/>, with continuations off the writer thread.
+    /// </summary>
+    private sealed record WriteRequest(StoreTransaction? Transaction, Func<WriterStatements, long>? Work)
+    {
+        public TaskCompletionSource<StoreCommit> Commit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

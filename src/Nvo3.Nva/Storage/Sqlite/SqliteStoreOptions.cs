@@ -9,4 +9,10 @@ public sealed record SqliteStoreOptions
     /// so the log always holds at least this many; a watch from further back resyncs.
     /// </summary>
     public int KeepRevisions { get; init; } = 100_000;
+
+    /// <summary>
+    /// The most commits the writer puts into one SQLite transaction (one fsync) when they are
+    /// waiting together (default 512). Each still gets its own revision and outcome.
+    /// </summary>
+    public int MaxBatch { get; init; } = 512;
 }

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using Nvo3.Nva;
+using Nvo3.Nva.Client;
+using Nvo3.Packets;
+using Nvo3.Testing;
+
+namespace Nvo3.IntegrationTests;
+
+/// <summary>
+/// Two <c>nvo3 nva serve</c> replicas on one etcd: when the leader is killed with SIGKILL the other
+/// takes the housekeeping over within the leader's lease, and clients (a writer and a watching
+/// view) carry on against the survivor within 2 s, the view without reloading.
+/// </summary>
+public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProcess>
+{
+    private const int LeaseSeconds = 2;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private NvaReplicas Replicas() => new("etcd:" + etcd.ClientUrl, 2, "--leader-lease-seconds", $"{LeaseSeconds}", "--lease-seconds", "2");
+
+    private static async Task NetworkAsync(NvaClient client, uint vni)
+    {
+        await client.CreateVirtualNetworkAsync(new VirtualNetwork(vni, "", NetworkMode.L2, [IpPrefix.Parse("10.1.0.0/16")], [], TimeSpan.Zero));
+        await client.AddNveAsync($"x{vni}", [new UnderlayEndpoint(IpAddr.FromV4(0xC000_0200u + vni % 200))]);
+    }
+
+    [Fact]
+    public async Task LeaderKilled_TheOtherLeadsWithinTheLeaseAndKeepsHouse()
+    {
+        etcd.SkipIfMissing();
+        using var replicas = Replicas();
+        await replicas.StartAsync();
+        int leader = await replicas.LeaderAsync(Patience);
+        using var client = new NvaClient(replicas.Addresses);
+
+        var stopwatch = Stopwatch.StartNew();
+        await replicas.KillAsync(leader);
+        int next = await replicas.LeaderAsync(Patience);
+        var takeover = stopwatch.Elapsed;
+
+        Assert.NotEqual(leader, next);
+        // Within one lease of the dead leader's last renewal (it renews every third of it).
+        Assert.True(takeover < TimeSpan.FromSeconds(LeaseSeconds + 1.5), $"the survivor led {takeover.TotalMilliseconds:0} ms after the kill");
+        // And it keeps house: an NVE that stops renewing is marked down by it.
+        await client.RegisterNveAsync("quiet", [UnderlayEndpoint.Parse("192.0.2.250")], null, TimeSpan.FromSeconds(2));
+        var down = Stopwatch.StartNew();
+        while ((await client.ListNvesAsync()).Single(n => n.Nve.Name == "quiet").Nve.Down is null)
+        {
+            Assert.True(down.Elapsed < Patience, "the new leader never marked the NVE down");
+            await Task.Delay(100);
+        }
+        Assert.InRange(down.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(6));
+    }
+
+    [Fact]
+    public async Task ReplicaKilled_ClientsCarryOnWithTheSurvivorWithinTwoSeconds()
+    {
+        etcd.SkipIfMissing();
+        using var replicas = Replicas();
+        await replicas.StartAsync();
+        using var client = new NvaClient(replicas.Addresses);
+        uint vni = (uint)Random.Shared.Next(100, 60_000);
+        await NetworkAsync(client, vni);
+        var view = new DirectoryView(client, "watcher");
+        view.Follow([vni]);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var viewing = view.RunAsync(stop.Token);
+        int attached = 0;
+        async Task<Binding> AttachAsync() => await client.AttachAsync(new AttachRequest(vni, new MacAddress(0x0200_0100_0000UL + (ulong)++attached),
+            [IpAddr.FromV4(0x0A01_0000u + (uint)attached)], $"x{vni}", $"w{vni}-{attached}"));
+        for (int i = 0; i < 10; i++)
+        {
+            await AttachAsync();
+        }
+        await WaitUntilAsync(() => view.Bindings.Count == 10);
+
+        // The client uses the first replica: kill it mid-stream.
+        var stopwatch = Stopwatch.StartNew();
+        await replicas.KillAsync(0);
+        await AttachAsync();
+        var writeBack = stopwatch.Elapsed;
+        await WaitUntilAsync(() => view.Bindings.Count == 11);
+        var watchBack = stopwatch.Elapsed;
+
+        Assert.Equal(replicas.Addresses[1], client.Address);
+        Assert.True(writeBack < TimeSpan.FromSeconds(2), $"the first write after the kill took {writeBack.TotalMilliseconds:0} ms");
+        Assert.True(watchBack < TimeSpan.FromSeconds(2), $"the view saw the next change {watchBack.TotalMilliseconds:0} ms after the kill");
+        Assert.Equal(1, view.Loads); // it resumed on the survivor from its revision: no reload
+        await stop.CancelAsync();
+        await viewing;
+    }
+
+    [Fact]
+    public async Task PrimaryNveStopsRenewing_TheLeaderActivatesItsStandby_OutageAboutOneLease()
+    {
+        etcd.SkipIfMissing();
+        using var replicas = Replicas();
+        await replicas.StartAsync();
+        using var client = new NvaClient(replicas.Addresses);
+        uint vni = (uint)Random.Shared.Next(100, 60_000);
+        await client.CreateVirtualNetworkAsync(new VirtualNetwork(vni, "", NetworkMode.L2, [IpPrefix.Parse("10.1.0.0/16")], [], TimeSpan.Zero));
+        var lease = TimeSpan.FromSeconds(1);
+        string primary = $"p{vni}", standby = $"s{vni}";
+        await client.RegisterNveAsync(primary, [new UnderlayEndpoint(IpAddr.FromV4(0xC633_6400u + vni % 250))], null, lease);
+        await client.RegisterNveAsync(standby, [new UnderlayEndpoint(IpAddr.FromV4(0xCB00_7100u + vni % 250))], null, lease);
+        var mac = new MacAddress(0x0200_0300_0000UL + vni);
+        await client.AttachAsync(new AttachRequest(vni, mac, [IpAddr.Parse("10.1.0.9")], primary, $"protected{vni}"));
+        await client.BeginMigrationAsync(new BeginMigrationRequest($"protected{vni}", 0, default, standby, MigrationMode.Standby));
+        using var stopPrimary = new CancellationTokenSource();
+        using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        long lastPrimaryRenewal = 0;
+        var renewing = Task.WhenAll(
+            RenewAsync(client, primary, () => Interlocked.Exchange(ref lastPrimaryRenewal, Stopwatch.GetTimestamp()), stopPrimary.Token),
+            RenewAsync(client, standby, () => { }, stopAll.Token));
+        var view = new DirectoryView(client, "observer");
+        view.Follow([vni]);
+        var viewing = view.RunAsync(stopAll.Token);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // a few renewals: every lease is current
+
+        long activated = 0;
+        view.Changed += c =>
+        {
+            if (c.Binding is { } b && b.Mac == mac && b.ActiveNve == standby)
+            {
+                Interlocked.CompareExchange(ref activated, Stopwatch.GetTimestamp(), 0);
+            }
+        };
+        await stopPrimary.CancelAsync(); // the primary's server dies
+        await WaitUntilAsync(() => Interlocked.Read(ref activated) != 0);
+        var outage = TimeSpan.FromSeconds((activated - Interlocked.Read(ref lastPrimaryRenewal)) / (double)Stopwatch.Frequency);
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"failover: the standby was activated and published {outage.TotalMilliseconds:0} ms after the primary's last renewal (lease {lease.TotalMilliseconds:0} ms)");
+        Assert.InRange(outage, lease, lease + TimeSpan.FromSeconds(1.5));
+        var binding = (await client.ListBindingsAsync(vni)).Single();
+        Assert.Equal((standby, MoveTrigger.Failover), (binding.ActiveNve, binding.LastTrigger));
+        await stopAll.CancelAsync();
+        await Task.WhenAll(renewing, viewing);
+    }
+
+    private static async Task RenewAsync(NvaClient client, string nve, Action renewed, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await client.RenewAsync(nve, cancellationToken);
+                renewed();
+                await Task.Delay(250, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(stopwatch.Elapsed < Patience, "timed out waiting");
+            await Task.Delay(10);
+        }
+    }
+}
