@@ -86,8 +86,57 @@ internal static class Cli
         DefaultValueFactory = _ => LogLevel.Information,
     };
 
-    /// <summary>Opens a client for the NVA, or the NVA replicas, named by <paramref name="text"/> (A or A,B,C).</summary>
-    public static NvaClient Connect(string text) => new(NvaClient.ParseAddresses(text));
+    /// <summary>
+    /// Opens a client for the NVA, or the NVA replicas, named by <paramref name="text"/> (A or
+    /// A,B,C), with the command's <c>--tls-dir</c> / <c>--insecure</c> (see <see cref="ClientSecurity"/>).
+    /// </summary>
+    public static NvaClient Connect(string text) => new(NvaClient.ParseAddresses(text), ClientSecurity().Tls);
+
+    /// <summary>The parse of the command being run (set by <see cref="CliRoot.RunAsync"/>).</summary>
+    internal static ParseResult? Invocation { get; set; }
+
+    private static int s_warnedInsecure;
+
+    /// <summary>
+    /// How this command talks to the NVA: mutual TLS with <c>--tls-dir DIR</c> (or
+    /// <c>NVO3_TLS_DIR</c>), plain text with <c>--insecure</c> (a warning on stderr), plain text
+    /// when nothing is said. Both options at once is bad input.
+    /// </summary>
+    public static TransportSecurity ClientSecurity()
+    {
+        var command = Invocation?.CommandResult.Command;
+        var dir = command?.Options.OfType<Option<string?>>().FirstOrDefault(o => o.Name == "--tls-dir");
+        var insecure = command?.Options.OfType<Option<bool>>().FirstOrDefault(o => o.Name == "--insecure");
+        var security = TransportSecurity.FromOptions(dir is null ? null : Invocation!.GetValue(dir), insecure is not null && Invocation!.GetValue(insecure));
+        if (security.Mode == TransportSecurityMode.Insecure && Interlocked.Exchange(ref s_warnedInsecure, 1) == 0)
+        {
+            Console.Error.WriteLine("nvo3: warning: --insecure: talking to the NVA in plain text, without proving who anyone is.");
+        }
+        return security;
+    }
+
+    /// <summary>
+    /// Gives every command that talks to the NVA (it has <c>--nva</c>) the client's
+    /// <c>--tls-dir</c> and <c>--insecure</c>, unless it has its own.
+    /// </summary>
+    public static void AddClientSecurityOptions(Command command)
+    {
+        if (command.Options.Any(o => o.Name == "--nva") && !command.Options.Any(o => o.Name == "--tls-dir"))
+        {
+            command.Options.Add(new Option<string?>("--tls-dir")
+            {
+                Description = $"Talk to the NVA over mutual TLS with the certificate in this folder (cert.pem, key.pem, ca.pem from nvo3 pki issue; default: ${TlsMaterial.DirectoryVariable} when set).",
+            });
+            command.Options.Add(new Option<bool>("--insecure")
+            {
+                Description = "Talk to the NVA in plain text (only to an NVA started with --insecure); a warning is printed. Not with --tls-dir.",
+            });
+        }
+        foreach (var sub in command.Subcommands)
+        {
+            AddClientSecurityOptions(sub);
+        }
+    }
 
     /// <summary>A console logger factory for long-running commands.</summary>
     public static ILoggerFactory Logging(LogLevel level) => LoggerFactory.Create(b => b

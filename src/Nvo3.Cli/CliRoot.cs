@@ -22,6 +22,7 @@ internal static class CliRoot
             root.Subcommands.Add(command);
         }
         root.Subcommands.Add(CompletionCommand.Create());
+        Cli.AddClientSecurityOptions(root);
         return root;
     }
 
@@ -29,6 +30,7 @@ internal static class CliRoot
     public static async Task<int> RunAsync(string[] args)
     {
         var parseResult = Create().Parse(args);
+        Cli.Invocation = parseResult;
         // Before the parse errors: a typo taken as a positional argument is the first thing to fix.
         if (StrayOption(parseResult) is { } stray)
         {

@@ -15,4 +15,6 @@ public enum NvaError
     Aborted,
     /// <summary>The NVA could not be reached (client side only).</summary>
     Unavailable,
+    /// <summary>The caller's certificate does not allow this (an NVE acting for another, or an operator's task).</summary>
+    PermissionDenied,
 }

@@ -13,6 +13,7 @@ public static class StatusCodes
         NvaError.AlreadyExists => StatusCode.AlreadyExists,
         NvaError.FailedPrecondition => StatusCode.FailedPrecondition,
         NvaError.Aborted => StatusCode.Aborted,
+        NvaError.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Unavailable,
     };
 }

@@ -77,8 +77,16 @@ public sealed partial class Authority
             var txn = new StoreTransaction().IfUnchanged(entry).IfUnchanged(claimantEntry);
 
             long sequence = binding.Sequence + 1;
-            if ((!planned || confirmation) && request.Sequence != 0)
+            if (!planned || confirmation)
             {
+                // An unplanned claim numbers itself: the binding's sequence as the NVE saw it, plus
+                // one. Zero would skip the stale and tie rules, and a number further ahead would
+                // win every later tie, so both are refused.
+                if (request.Sequence < 1 || request.Sequence > binding.Sequence + 1)
+                {
+                    RefuseClaim(request, NvaError.InvalidArgument,
+                        $"its sequence {request.Sequence} is outside 1..{binding.Sequence + 1} (an unplanned claim carries the binding's sequence as the NVE last saw it, plus one)");
+                }
                 if (request.Sequence < binding.Sequence)
                 {
                     RefuseClaim(request, NvaError.FailedPrecondition,

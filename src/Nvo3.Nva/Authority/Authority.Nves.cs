@@ -62,6 +62,16 @@ public sealed partial class Authority
             {
                 Refuse(NvaError.AlreadyExists, $"NVE '{name}' already exists; delete it first (nvo3 nve delete) or pick another name.");
             }
+            var leaseKey = Keys.Lease(name);
+            var leaseEntry = external ? null : await source.GetAsync<NveLease>(leaseKey, cancellationToken).ConfigureAwait(false);
+            if (existing is not null && !external && NveLease.Current(existing, leaseEntry?.Value) is var live && live.IsAlive(Now)
+                && (!existing.Underlay.SequenceEqual(underlay) || existing.IlaLocator != ilaLocator))
+            {
+                // A second process under a live NVE's name (a mistake, or an attacker without TLS)
+                // must not take its traffic: the record changes only once its lease has run out.
+                Refuse(NvaError.AlreadyExists, $"NVE '{name}' is registered and alive at {existing.Primary} (lease until {live.LeaseExpires:O}); "
+                    + "a registration with another underlay or locator is refused until that NVE stops or its lease runs out.");
+            }
             var txn = new StoreTransaction().IfUnchanged(key, entry);
             // Each underlay endpoint has an index entry naming its NVE, so claiming one compares that
             // entry alone: registrations of different NVEs never conflict, and a transaction stays
@@ -86,9 +96,7 @@ public sealed partial class Authority
             txn.Put(key, RecordJson.Encode(record));
             if (!external)
             {
-                var leaseKey = Keys.Lease(name);
-                txn.IfUnchanged(leaseKey, await source.GetAsync<NveLease>(leaseKey, cancellationToken).ConfigureAwait(false))
-                   .Put(leaseKey, RecordJson.Encode(new NveLease(now + lease, now, lease)));
+                txn.IfUnchanged(leaseKey, leaseEntry).Put(leaseKey, RecordJson.Encode(new NveLease(now + lease, now, lease)));
             }
             return (txn, (record, existing?.Down));
         }, cancellationToken);

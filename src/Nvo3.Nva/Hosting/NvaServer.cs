@@ -105,6 +105,7 @@ public sealed partial class NvaServer : IAsyncDisposable
                     services.AddGrpc(o =>
                     {
                         o.Interceptors.Add<ErrorInterceptor>();
+                        o.Interceptors.Add<AccessInterceptor>();
                         o.MaxReceiveMessageSize = 4 * 1024 * 1024;
                         o.EnableDetailedErrors = false;
                     });

@@ -28,13 +28,16 @@ public sealed class ConfirmActivationTests
     {
         await using var f = await DirectoryFixture.CreateAsync();
         await f.Authority.BeginMigrationAsync(new BeginMigrationRequest("vm1", 0, default, "b", MigrationMode.Hot));
-        await f.ClaimAsync("c", 3); // meanwhile the workload showed up at c, with a newer number
+        // Meanwhile the workload showed up at c, then at a, then at c again: the binding is at 4.
+        await f.ClaimAsync("c", 2);
+        await f.ClaimAsync("a", 3);
+        await f.ClaimAsync("c", 4);
 
         var ex = await Assert.ThrowsAsync<NvaException>(() => ConfirmAsync(f, "b", 2));
 
         Assert.Equal(NvaError.FailedPrecondition, ex.Error);
         Assert.Contains("stale", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(("c", 3L), ((await f.BindingAsync())!.ActiveNve, (await f.BindingAsync())!.Sequence));
+        Assert.Equal(("c", 4L), ((await f.BindingAsync())!.ActiveNve, (await f.BindingAsync())!.Sequence));
     }
 
     [Fact]

@@ -49,8 +49,10 @@ public sealed class NveRegistrationTests
     [Fact]
     public async Task RegisterNve_AgainOnANewUnderlay_FreesTheOldOne()
     {
-        var authority = new Authority(new MemoryStore());
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var authority = new Authority(new MemoryStore(), new NvaSettings(), time);
         await authority.RegisterNveAsync("a", [U("192.0.2.1")], null, Lease);
+        time.Advance(Lease + TimeSpan.FromSeconds(1)); // stopped; a live registration is not replaced
 
         await authority.RegisterNveAsync("a", [U("192.0.2.9")], null, Lease); // restarted on another address
         await authority.RegisterNveAsync("b", [U("192.0.2.1")], null, Lease);
