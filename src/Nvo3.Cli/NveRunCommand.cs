@@ -19,8 +19,9 @@ internal static partial class NveCommand
         var nva = Cli.NvaOption();
         var name = new Option<string>("--name") { Description = "The NVE's name in the directory.", Required = true };
         var underlay = new Option<string>("--underlay") { Description = "Where it receives VXLAN: ADDR (UDP 4789), ADDR:PORT or [IPv6]:PORT.", Required = true };
-        var mode = new Option<string>("--mode") { Description = "pull: look up remote locations when their lifetime runs out; push: follow the NVA's watch.", DefaultValueFactory = _ => "pull" };
-        mode.AcceptOnlyFromAmong("pull", "push");
+        var update = new Option<string>("--update") { Description = "pull: look up remote locations when their lifetime runs out; push: follow the NVA's watch.", DefaultValueFactory = _ => "pull" };
+        update.AcceptOnlyFromAmong("pull", "push");
+        var mode = RenamedOption.Old("--mode", update, "pull", "push");
         var activation = new Option<ActivationStrategy>("--activation")
         {
             Description = "When a VM arriving by migration activates: on its first Garp, Na, Rarp, Any announcement, or Immediate on resume.",
@@ -49,10 +50,11 @@ internal static partial class NveCommand
 
         var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally TAP ports, its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
+            nva, name, underlay, update, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
+            string updateMode = RenamedOption.Resolve(p, update, mode);
             var hosted = (p.GetValue(vms) ?? []).Select(ParseVm).ToList();
             var tapSpecs = (p.GetValue(taps) ?? []).Select(ParseTap).ToList();
             var agentEndpoint = p.GetValue(agentListen) is { } listen ? GrpcHost.ParseListen(listen, AgentServer.DefaultPort) : null;
@@ -66,7 +68,7 @@ internal static partial class NveCommand
             {
                 Name = p.GetValue(name)!,
                 Underlay = Arguments.ParseUnderlay(p.GetValue(underlay)),
-                Mode = p.GetValue(mode) == "push" ? UpdateMode.Push : UpdateMode.Pull,
+                Mode = updateMode == "push" ? UpdateMode.Push : UpdateMode.Pull,
                 Activation = p.GetValue(activation),
                 InflightForwarding = !p.GetValue(noInflight),
             };
@@ -93,7 +95,7 @@ internal static partial class NveCommand
                         Console.WriteLine($"nvo3 nve: {edge.Name} runs VM {vmName} ({mac}, {string.Join(", ", ips)}, VNI {vni})");
                     }
                 }
-                Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({p.GetValue(mode)} mode), NVA {client.Address}"
+                Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({updateMode} mode), NVA {client.Address}"
                     + (agent is null ? "" : $", agent {agent.Address} (migrations on {host!.Agent.Endpoint})") + "; Ctrl+C stops.");
                 int every = p.GetValue(stats);
                 try

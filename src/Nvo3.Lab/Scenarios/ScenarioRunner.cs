@@ -232,6 +232,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             Notes = string.Join("; ", notes.Where(n => n.Length > 0)),
             NveUnderlay = lab.Edges.ToDictionary(e => e.Name, e => e.Endpoint.ToString()),
             NveCounters = lab.Edges.ToDictionary(e => e.Name, e => e.Counters.Snapshot()),
+            Timeline = ScenarioTimeline.Capture(probes, vm.Probes, move, activatedTicks, result, convergence),
         };
     }
 

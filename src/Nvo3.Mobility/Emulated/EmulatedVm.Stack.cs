@@ -51,12 +51,14 @@ public sealed partial class EmulatedVm
         }
     }
 
-    /// <summary>Sends a probe with <paramref name="sequence"/> and the current timestamp to <paramref name="destination"/>.</summary>
-    public void SendProbe(IpAddr destination, long sequence)
+    /// <summary>Sends a probe with <paramref name="sequence"/> and the current timestamp to <paramref name="destination"/>; returns that timestamp.</summary>
+    public long SendProbe(IpAddr destination, long sequence)
     {
         Span<byte> payload = stackalloc byte[Probe.Length];
-        Probe.Write(payload, sequence, Now);
+        long now = Now;
+        Probe.Write(payload, sequence, now);
         SendUdp(destination, Probe.Port, Probe.Port, payload);
+        return now;
     }
 
     /// <summary>Sends a RARP request asking for its own IP (a diskless client after boot, RFC 903).</summary>

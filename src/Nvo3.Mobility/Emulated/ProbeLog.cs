@@ -2,14 +2,14 @@ namespace Nvo3.Mobility.Emulated;
 
 /// <summary>
 /// What a probe receiver saw: each sequence number once or more, in which order, and when each
-/// arrived, so loss, duplication, reordering and the longest gap are counted exactly. Fixed
-/// capacity, preallocated; one writer (the VM's receive path), readers after the fact.
+/// first arrived, so loss, duplication, reordering and the longest gap are counted exactly and
+/// every probe can be drawn on a timeline. Fixed capacity, preallocated, indexed by sequence
+/// number (nothing allocated per probe); one writer (the VM's receive path), readers after the fact.
 /// </summary>
 public sealed class ProbeLog
 {
     private readonly byte[] _seen;
-    private readonly long[] _arrivals;
-    private int _count;
+    private readonly long[] _arrivals; // by sequence number: when it first arrived
     private long _highest = -1;
     private long _duplicates;
     private long _reordered;
@@ -56,34 +56,37 @@ public sealed class ProbeLog
         {
             Interlocked.Exchange(ref _highest, sequence);
         }
-        int at = Interlocked.Increment(ref _count) - 1;
-        if (at < _arrivals.Length)
-        {
-            _arrivals[at] = ticks;
-        }
+        _arrivals[sequence] = ticks;
     }
 
     /// <summary>True when probe <paramref name="sequence"/> arrived.</summary>
     public bool Seen(long sequence) => sequence >= 0 && sequence < _seen.Length && _seen[sequence] != 0;
 
+    /// <summary>When probe <paramref name="sequence"/> first arrived; false when it did not.</summary>
+    public bool TryGetArrival(long sequence, out long ticks)
+    {
+        ticks = Seen(sequence) ? _arrivals[sequence] : 0;
+        return Seen(sequence);
+    }
+
     /// <summary>The longest time between consecutive arrivals within [<paramref name="fromTicks"/>, <paramref name="toTicks"/>], in ticks.</summary>
     public long LongestGap(long fromTicks, long toTicks)
     {
-        int n = Math.Min(Volatile.Read(ref _count), _arrivals.Length);
-        long previous = -1;
-        long longest = 0;
-        for (int i = 0; i < n; i++)
+        // Arrivals are kept by sequence number; put the window's in time order (after the fact, not on the receive path).
+        long highest = Math.Min(Highest, _seen.Length - 1);
+        var window = new List<long>();
+        for (long s = 0; s <= highest; s++)
         {
-            long t = _arrivals[i];
-            if (t < fromTicks || t > toTicks)
+            if (_seen[s] != 0 && _arrivals[s] >= fromTicks && _arrivals[s] <= toTicks)
             {
-                continue;
+                window.Add(_arrivals[s]);
             }
-            if (previous >= 0)
-            {
-                longest = Math.Max(longest, t - previous);
-            }
-            previous = t;
+        }
+        window.Sort();
+        long longest = 0;
+        for (int i = 1; i < window.Count; i++)
+        {
+            longest = Math.Max(longest, window[i] - window[i - 1]);
         }
         return longest;
     }

@@ -5,7 +5,8 @@ namespace Nvo3.Mobility.Emulated;
 
 /// <summary>
 /// A correspondent sending probes to a target at a fixed interval on its own thread, catching up
-/// when the scheduler is late so the average rate holds. Dispose (or <see cref="Stop"/>) ends it.
+/// when the scheduler is late so the average rate holds, and keeping when it sent each (a
+/// preallocated array, for the report's timeline). Dispose (or <see cref="Stop"/>) ends it.
 /// </summary>
 public sealed class ProbeStream : IDisposable
 {
@@ -13,12 +14,17 @@ public sealed class ProbeStream : IDisposable
     private readonly IpAddr _to;
     private readonly TimeSpan _interval;
     private readonly Thread _thread;
+    private readonly long[] _sentAt; // by sequence number: the timestamp the probe carried
     private volatile bool _stopping;
     private long _sent;
 
-    /// <summary>Starts probing <paramref name="to"/> from <paramref name="from"/> every <paramref name="interval"/>.</summary>
-    public ProbeStream(EmulatedVm from, IpAddr to, TimeSpan interval)
+    /// <summary>
+    /// Starts probing <paramref name="to"/> from <paramref name="from"/> every <paramref name="interval"/>;
+    /// send times are kept for the first <paramref name="capacity"/> probes (4 minutes at 1 ms by default).
+    /// </summary>
+    public ProbeStream(EmulatedVm from, IpAddr to, TimeSpan interval, int capacity = 1 << 18)
     {
+        _sentAt = new long[capacity];
         _from = from;
         _to = to;
         _interval = interval;
@@ -32,6 +38,14 @@ public sealed class ProbeStream : IDisposable
     /// <summary>The interval.</summary>
     public TimeSpan Interval => _interval;
 
+    /// <summary>When probe <paramref name="sequence"/> was sent (the timestamp it carries); false when it was not, or past the capacity.</summary>
+    public bool TryGetSent(long sequence, out long ticks)
+    {
+        bool known = sequence >= 0 && sequence < Math.Min(Sent, _sentAt.Length);
+        ticks = known ? _sentAt[sequence] : 0;
+        return known;
+    }
+
     private void Run()
     {
         long start = Stopwatch.GetTimestamp();
@@ -41,7 +55,12 @@ public sealed class ProbeStream : IDisposable
             long due = (long)((Stopwatch.GetTimestamp() - start) / perProbe) + 1;
             while (Sent < due && !_stopping)
             {
-                _from.SendProbe(_to, Sent);
+                long sequence = Sent;
+                long ticks = _from.SendProbe(_to, sequence);
+                if (sequence < _sentAt.Length)
+                {
+                    _sentAt[sequence] = ticks;
+                }
                 Interlocked.Increment(ref _sent);
             }
             Thread.Sleep(1);
