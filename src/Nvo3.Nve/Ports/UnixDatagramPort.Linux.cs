@@ -14,9 +14,9 @@ namespace Nvo3.Nve;
 /// Owns both ends and an eventfd that wakes the reader. The NVE keeps its own copy of the guest's
 /// end so that, once the guest's QEMU has stopped for good (a migration's switchover), the frames
 /// it never took can be read back (<see cref="DrainGuestEnd"/>) and sent after the guest instead
-/// of being lost. A unix datagram receiver queues at most net.unix.max_dgram_qlen datagrams (10 by
-/// default, read when the socket is made): past that <see cref="Send"/> drops and counts, while QEMU
-/// waits for room.
+/// of being lost. The receive-queue limit net.unix.max_dgram_qlen does not apply between the two
+/// ends of a pair (the kernel checks it only for a receiver connected elsewhere); the 4 MiB socket
+/// buffers bound what waits, and past them <see cref="Send"/> drops and counts.
 /// </remarks>
 public sealed unsafe class UnixDatagramPort : ITenantPort
 {
