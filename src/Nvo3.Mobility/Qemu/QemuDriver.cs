@@ -38,9 +38,10 @@ public sealed class QemuDriver(QemuHost source, IQemuArrivals destination, QemuM
         var guest = Guest(move);
         var arrival = ArrivalOf(move, guest);
         _migration = new QemuMigration(guest.Vm, new Prepared(destination, arrival, ready), (options ?? new QemuMigrationOptions()) with { PauseBeforeSwitchover = true });
+        var figures = progress is null ? null : new Progress(move.Record?.Id, progress);
         var result = move.Request.Mode == MigrationMode.Cold
-            ? await _migration.ColdAsync(ct => move.PauseAsync(ct), null, cancellationToken).ConfigureAwait(false)
-            : await _migration.HotAsync((_, ct) => PauseAsync(move, guest, ct), null, cancellationToken).ConfigureAwait(false);
+            ? await _migration.ColdAsync(ct => move.PauseAsync(ct), figures, cancellationToken).ConfigureAwait(false)
+            : await _migration.HotAsync((_, ct) => PauseAsync(move, guest, ct), figures, cancellationToken).ConfigureAwait(false);
         move.MarkRunning();
         LastResult = result;
         await source.LeftAsync(guest).ConfigureAwait(false);
@@ -54,7 +55,8 @@ public sealed class QemuDriver(QemuHost source, IQemuArrivals destination, QemuM
             MemoryBytesSent = result.TransferredBytes ?? 0,
             BytesSent = result.TransferredBytes ?? 0,
             Rounds = (int)(result.Rounds ?? 0),
-            Downtime = TimeSpan.FromMilliseconds(result.DowntimeMs ?? result.StoppedMs),
+            // QEMU's downtime for a hot move; a cold move's guest is stopped from stop to cont.
+            Downtime = TimeSpan.FromMilliseconds(move.Request.Mode == MigrationMode.Cold ? result.StoppedMs : result.DowntimeMs ?? result.WallMs),
             TotalTime = TimeSpan.FromMilliseconds(result.TotalTimeMs ?? result.WallMs),
         };
     }
@@ -94,6 +96,18 @@ public sealed class QemuDriver(QemuHost source, IQemuArrivals destination, QemuM
         ?? throw new NvaException(NvaError.NotFound, $"No QEMU guest named '{move.Request.Workload}' runs at {source.Edge.Name}.");
 
     private static Arrival ArrivalOf(Move move, QemuGuest guest) => Arrival.Of(move) with { Kind = "qemu", MemoryMiB = guest.Spec.MemoryMiB };
+
+    // QEMU's query-migrate figures as the orchestrator's progress (what nvo3 migrate displays).
+    private sealed class Progress(string? id, IProgress<MigrationProgress> progress) : IProgress<MigrationInfo>
+    {
+        private readonly Guid _id = Guid.TryParse(id, out var parsed) ? parsed : Guid.NewGuid();
+
+        public void Report(MigrationInfo value) => progress.Report(new MigrationProgress(_id,
+            value.Status == MigrationStatus.PreSwitchover ? MigrationPhase.Paused : MigrationPhase.PreCopy,
+            (int)(value.Rounds ?? 0), value.TransferredBytes ?? 0, value.RemainingBytes ?? 0,
+            (value.DirtyPagesRate ?? 0) * (value.PageSize ?? 4096), (value.Mbps ?? 0) * 1e6 / 8, (value.CpuThrottlePercentage ?? 0) / 100.0,
+            value.Mbps is > 0 && value.RemainingBytes is { } remaining ? TimeSpan.FromSeconds(remaining / (value.Mbps.Value * 1e6 / 8)) : null));
+    }
 
     // The destination as its host readied it: the stream's address is known; completion is its arrival.
     private sealed class Prepared(IQemuArrivals arrivals, Arrival arrival, ArrivalEndpoint ready) : IQemuDestination

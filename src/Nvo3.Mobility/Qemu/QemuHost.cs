@@ -17,7 +17,7 @@ namespace Nvo3.Mobility.Qemu;
 /// announcements (QEMU's RARP after a migration) activate it. Also the destination side of a move
 /// (<see cref="IQemuArrivals"/>): an incoming QEMU on a new, pre-associated port.
 /// </summary>
-public sealed class QemuHost(Edge edge, NvaClient nva, GuestImage image, QemuAccelerator? accelerator = null) : IQemuArrivals, IAsyncDisposable
+public sealed partial class QemuHost(Edge edge, NvaClient nva, GuestImage image, QemuAccelerator? accelerator = null) : IQemuArrivals, IWorkloadHost, IAsyncDisposable
 {
     // Between making a socket pair and marking the guest's end close-on-exec, every child this
     // process starts inherits that end; one QEMU at a time starts, so none gets another's.
@@ -28,6 +28,9 @@ public sealed class QemuHost(Edge edge, NvaClient nva, GuestImage image, QemuAcc
 
     /// <summary>How long a guest may take to print its ready line (TCG on a loaded machine: tens of seconds).</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Where arriving QEMUs listen for the migration stream (the address other hosts reach this one at). Default loopback: one machine.</summary>
+    public string MigrationHost { get; init; } = "127.0.0.1";
 
     /// <summary>The NVE its guests' ports are on.</summary>
     public Edge Edge => edge;
@@ -84,7 +87,7 @@ public sealed class QemuHost(Edge edge, NvaClient nva, GuestImage image, QemuAcc
         var (vm, local) = await LaunchAsync(spec, incoming: true, cancellationToken).ConfigureAwait(false);
         try
         {
-            var destination = new LocalQemuDestination(vm);
+            var destination = new LocalQemuDestination(vm, MigrationHost);
             var incoming = await destination.ListenAsync(new QemuListenRequest(PauseBeforeSwitchover: true, arrival.AutoConverge, ExportDisk: false), cancellationToken)
                 .ConfigureAwait(false);
             if (!_arrivals.TryAdd(arrival.Workload, new Incoming(spec, vm, local, destination)))
