@@ -5,6 +5,7 @@ using Nvo3.Hosting;
 using Nvo3.Migration;
 using Nvo3.Mobility.Agent;
 using Nvo3.Mobility.Emulated;
+using Nvo3.Mobility.Qemu;
 using Nvo3.Nva;
 using Nvo3.Nve;
 using Nvo3.Packets;
@@ -45,12 +46,14 @@ internal static partial class NveCommand
         var vmMemory = new Option<int>("--vm-memory-mib") { Description = "Each emulated VM's memory.", DefaultValueFactory = _ => 64 };
         var vmDisk = new Option<int>("--vm-disk-mib") { Description = "Each emulated VM's disk.", DefaultValueFactory = _ => 16 };
         var vmDirty = new Option<double>("--vm-dirty-mbps") { Description = "How fast each emulated VM dirties its memory, MB/s (its disk at a tenth of that).", DefaultValueFactory = _ => 10 };
+        var qemu = QemuOption();
+        var qemuArrivals = QemuArrivalsOption();
         var stats = new Option<int>("--stats-seconds") { Description = "Print the counters every N seconds (0: only at exit).", DefaultValueFactory = _ => 0 };
         var logLevel = Cli.LogLevelOption();
 
         var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally TAP ports, its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, update, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
+            nva, name, underlay, update, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, qemu, qemuArrivals, stats, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
@@ -58,9 +61,10 @@ internal static partial class NveCommand
             var hosted = (p.GetValue(vms) ?? []).Select(ParseVm).ToList();
             var tapSpecs = (p.GetValue(taps) ?? []).Select(ParseTap).ToList();
             var agentEndpoint = p.GetValue(agentListen) is { } listen ? GrpcHost.ParseListen(listen, AgentServer.DefaultPort) : null;
-            if (hosted.Count > 0 && agentEndpoint is null)
+            var guests = (p.GetValue(qemu) ?? []).Select(ParseQemu).ToList();
+            if ((hosted.Count > 0 || guests.Count > 0 || p.GetValue(qemuArrivals)) && agentEndpoint is null)
             {
-                throw new ArgumentException("--vm needs --agent-listen: the VMs move through the agent.");
+                throw new ArgumentException("--vm, --qemu and --qemu-arrivals need --agent-listen: the VMs move through the agent.");
             }
             using var logging = Cli.Logging(p.GetValue(logLevel));
             using var client = Cli.Connect(p.GetValue(nva)!);
@@ -79,13 +83,19 @@ internal static partial class NveCommand
                 Console.WriteLine($"nvo3 nve: TAP {port.Port.Name} attached for {mac} in VNI {vni} ({port.State})");
             }
             EmulatedHost? host = null;
+            QemuHost? qemuHost = null;
             AgentServer? agent = null;
             try
             {
                 if (agentEndpoint is not null)
                 {
                     host = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false);
-                    agent = await AgentServer.StartAsync(agentEndpoint, edge, host, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
+                    if (guests.Count > 0 || p.GetValue(qemuArrivals))
+                    {
+                        qemuHost = await StartQemuHostAsync(edge, client, guests, ct).ConfigureAwait(false);
+                    }
+                    agent = await AgentServer.StartAsync(agentEndpoint, edge, qemuHost is null ? [host] : [host, qemuHost], loggerFactory: logging, cancellationToken: ct)
+                        .ConfigureAwait(false);
                     await edge.PublishAgentAsync(agent.Address, ct).ConfigureAwait(false);
                     var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
                     var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };
@@ -117,6 +127,10 @@ internal static partial class NveCommand
                 if (agent is not null)
                 {
                     await agent.DisposeAsync().ConfigureAwait(false);
+                }
+                if (qemuHost is not null)
+                {
+                    await qemuHost.DisposeAsync().ConfigureAwait(false);
                 }
                 if (host is not null)
                 {

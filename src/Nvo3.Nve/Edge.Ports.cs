@@ -53,6 +53,29 @@ public sealed partial class Edge
     }
 
     /// <summary>
+    /// Frames this NVE handed to a port whose workload then stopped for good without taking them
+    /// (a QEMU guest paused at its switchover leaves them in its socket): once the port is paused,
+    /// they go after the workload through its redirect, as packets in flight. Layer-2 networks
+    /// only (the frames are whole Ethernet frames). Returns how many went.
+    /// </summary>
+    public int ForwardLeftBehind(uint vni, MacAddress mac, FrameBatch frames)
+    {
+        if (_sync.Tables.Network(vni) is not { Layer3: false } network)
+        {
+            return 0;
+        }
+        int sent = 0;
+        for (int i = 0; i < frames.Count; i++)
+        {
+            if (_delivery.TryRedirect(network, mac, new Packet(frames.Buffer(i), FrameBatch.Headroom, frames.Length(i)), null))
+            {
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /// <summary>
     /// The workload stopped here to move away (step 4 of a hot move): from now on every packet for
     /// it goes to its new NVE, if in-flight forwarding is on and the NVA has named the destination.
     /// Returns the destination's name, or null when there is none to forward to.

@@ -26,4 +26,14 @@ internal static class Machine
         Assert.SkipUnless(Environment.IsPrivilegedProcess, "needs root: it creates network namespaces and TAP devices for the guests (CI runs as root).");
         Assert.SkipUnless(File.Exists("/dev/net/tun"), "needs /dev/net/tun (the tun module).");
     }
+
+    /// <summary>True when QEMU and the guest packages are installed; otherwise false and what is missing (for a class fixture, which cannot skip).</summary>
+    public static bool HasQemu(out string? missing)
+    {
+        missing = !OperatingSystem.IsLinux() || !Directory.Exists("/boot") || !Directory.EnumerateFiles("/boot", "vmlinuz-*").Any() ? "needs a guest kernel: ./test.sh installs linux-image-cloud-amd64."
+            : !File.Exists("/bin/busybox") ? "needs /bin/busybox: ./test.sh installs busybox-static."
+            : !File.Exists("/usr/bin/qemu-system-x86_64") && !File.Exists("/usr/local/bin/qemu-system-x86_64") ? "needs qemu-system-x86_64: ./test.sh installs qemu-system-x86."
+            : null;
+        return missing is null;
+    }
 }

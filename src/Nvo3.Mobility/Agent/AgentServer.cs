@@ -36,22 +36,31 @@ public sealed class AgentServer : IAsyncDisposable
     /// Starts serving on <paramref name="listen"/> (port 0 picks one) for <paramref name="edge"/>,
     /// and for <paramref name="host"/>'s VMs when given. Throws <see cref="IOException"/> when it cannot listen.
     /// </summary>
-    public static async Task<AgentServer> StartAsync(IPEndPoint listen, Edge edge, EmulatedHost? host, TransportSecurity? security = null,
+    public static Task<AgentServer> StartAsync(IPEndPoint listen, Edge edge, EmulatedHost? host, TransportSecurity? security = null,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        StartAsync(listen, edge, host is null ? [] : [host], security, loggerFactory, cancellationToken);
+
+    /// <summary>
+    /// Starts serving on <paramref name="listen"/> (port 0 picks one) for <paramref name="edge"/>,
+    /// and the migration service for <paramref name="hosts"/> (every kind of workload the process
+    /// runs) when there are any. Throws <see cref="IOException"/> when it cannot listen.
+    /// </summary>
+    public static async Task<AgentServer> StartAsync(IPEndPoint listen, Edge edge, IReadOnlyList<IWorkloadHost> hosts, TransportSecurity? security = null,
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var (app, address) = await GrpcHost.StartAsync(listen, "The agent", security ?? TransportSecurity.Unspecified, loggerFactory,
             s =>
             {
                 PortAgentServer.AddServices(s, edge);
-                if (host is not null)
+                if (hosts.Count > 0)
                 {
-                    s.AddSingleton(host);
+                    s.AddSingleton(hosts);
                 }
             },
             a =>
             {
                 PortAgentServer.Map(a);
-                if (host is not null)
+                if (hosts.Count > 0)
                 {
                     a.MapGrpcService<MigrationsService>();
                 }

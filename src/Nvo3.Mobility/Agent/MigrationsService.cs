@@ -9,10 +9,11 @@ using P = Nvo3.Protocol.Agent.V1;
 namespace Nvo3.Mobility.Agent;
 
 /// <summary>
-/// The migration side of an NVE process's agent, over an <see cref="EmulatedHost"/>: moves for
-/// <c>nvo3 migrate</c>, arrivals for other agents. Refusals become status codes with their message.
+/// The migration side of an NVE process's agent, over every <see cref="IWorkloadHost"/> the process
+/// runs (emulated VMs, QEMU guests): moves for <c>nvo3 migrate</c>, arrivals for other agents
+/// (dispatched by their kind). Refusals become status codes with their message.
 /// </summary>
-public sealed class MigrationsService(EmulatedHost host) : P.Migrations.MigrationsBase
+public sealed class MigrationsService(IReadOnlyList<IWorkloadHost> hosts) : P.Migrations.MigrationsBase
 {
     /// <inheritdoc />
     public override async Task Migrate(P.MigrateRequest request, IServerStreamWriter<P.MigrateUpdate> responseStream, ServerCallContext context)
@@ -24,26 +25,18 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
             "warm" => MigrationMode.Warm,
             _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"Unknown mode '{request.Mode}'; use hot, warm or cold.")),
         };
-        var preCopy = new PreCopySettings
+        var settings = new MoveSettings
         {
-            MaxBandwidth = request.Bandwidth > 0 ? request.Bandwidth : null,
+            Bandwidth = request.Bandwidth > 0 ? request.Bandwidth : null,
             DowntimeLimit = request.DowntimeLimitMs > 0 ? TimeSpan.FromMilliseconds(request.DowntimeLimitMs) : TimeSpan.FromMilliseconds(300),
             MaxRounds = request.MaxRounds > 0 ? (int)request.MaxRounds : 30,
             AutoConverge = request.AutoConverge,
         };
-        var settings = new EmulatedMoveSettings
+        var host = hosts.FirstOrDefault(h => h.Runs(request.Workload)) ?? hosts.FirstOrDefault();
+        if (host is null)
         {
-            PreCopy = preCopy,
-            Transfer = preCopy,
-            Checkpoints = new WarmStandbySettings
-            {
-                MaxBandwidth = preCopy.MaxBandwidth,
-                DowntimeLimit = preCopy.DowntimeLimit,
-                MaxRounds = preCopy.MaxRounds,
-                AutoConverge = preCopy.AutoConverge,
-                CheckpointInterval = TimeSpan.FromMilliseconds(200),
-            },
-        };
+            throw new RpcException(new Status(StatusCode.NotFound, $"No workload named '{request.Workload}' runs here."));
+        }
         var updates = Channel.CreateUnbounded<P.MigrateUpdate>(new UnboundedChannelOptions { SingleReader = true });
         var progress = new Progress(updates.Writer);
         var moving = Task.Run(async () =>
@@ -81,33 +74,40 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
     public override Task<P.ListWorkloadsResponse> ListWorkloads(P.ListWorkloadsRequest request, ServerCallContext context)
     {
         var response = new P.ListWorkloadsResponse();
-        foreach (var vm in host.Vms)
+        foreach (var workload in hosts.SelectMany(h => h.Workloads))
         {
             var w = new P.HostedWorkload
             {
-                Name = vm.Name,
-                Vni = vm.Vni,
-                Mac = vm.Mac.ToString(),
-                State = vm.Workload?.State.ToString().ToLowerInvariant() ?? "network only",
-                MemoryBytes = vm.Workload?.Shape.MemoryBytes ?? 0,
-                DiskBytes = vm.Workload?.Shape.DiskBytes ?? 0,
+                Name = workload.Name,
+                Kind = workload.Kind,
+                Vni = workload.Vni,
+                Mac = workload.Mac.ToString(),
+                State = workload.State,
+                MemoryBytes = workload.MemoryBytes,
+                DiskBytes = workload.DiskBytes,
+                Pid = workload.Pid,
             };
-            w.Ips.AddRange(vm.Vm.Addresses.Select(ip => ip.ToString()));
+            w.Ips.AddRange(workload.Ips.Select(ip => ip.ToString()));
             response.Workloads.Add(w);
         }
         return Task.FromResult(response);
     }
 
     /// <inheritdoc />
-    public override async Task<P.PrepareArrivalResponse> PrepareArrival(P.Arrival request, ServerCallContext context) =>
-        new() { MigrationEndpoint = (await Call(() => host.PrepareAsync(FromProto(request), context.CancellationToken)).ConfigureAwait(false)).ToString() };
+    public override async Task<P.PrepareArrivalResponse> PrepareArrival(P.Arrival request, ServerCallContext context)
+    {
+        var arrival = FromProto(request);
+        var ready = await Call(() => HostFor(arrival).PrepareArrivalAsync(arrival, context.CancellationToken)).ConfigureAwait(false);
+        return new P.PrepareArrivalResponse { MigrationEndpoint = ready.Endpoint, DiskHost = ready.DiskHost ?? "", DiskPort = (uint)ready.DiskPort, DiskPath = ready.DiskPath ?? "" };
+    }
 
     /// <inheritdoc />
     public override async Task<P.ArriveResponse> Arrive(P.Arrival request, ServerCallContext context)
     {
+        var arrival = FromProto(request);
         await Call(async () =>
         {
-            await host.ArriveAsync(FromProto(request), null, context.CancellationToken).ConfigureAwait(false);
+            await HostFor(arrival).ArriveAsync(arrival, context.CancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
         return new P.ArriveResponse();
@@ -116,12 +116,24 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
     /// <inheritdoc />
     public override async Task<P.ArriveResponse> CancelArrival(P.Arrival request, ServerCallContext context)
     {
-        await host.CancelAsync(FromProto(request), context.CancellationToken).ConfigureAwait(false);
+        var arrival = FromProto(request);
+        await HostFor(arrival).CancelArrivalAsync(arrival, context.CancellationToken).ConfigureAwait(false);
         return new P.ArriveResponse();
     }
 
+    // The host of the arrival's kind (arrivals from agents that predate kinds are emulated).
+    private IWorkloadHost HostFor(Arrival arrival) => hosts.FirstOrDefault(h => h.Kind == arrival.Kind)
+        ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, $"This agent hosts no {arrival.Kind} workloads (it has {string.Join(", ", hosts.Select(h => h.Kind))})."));
+
     private static Arrival FromProto(P.Arrival arrival) =>
-        new(arrival.Workload, arrival.Vni, Arguments.ParseMac(arrival.Mac), [.. arrival.Ips.Select(ip => Arguments.ParseIp(ip))], arrival.MigrationId);
+        new(arrival.Workload, arrival.Vni, Arguments.ParseMac(arrival.Mac), [.. arrival.Ips.Select(ip => Arguments.ParseIp(ip))], arrival.MigrationId)
+        {
+            Kind = string.IsNullOrEmpty(arrival.Kind) ? "emulated" : arrival.Kind,
+            Mode = arrival.Mode switch { "cold" => MigrationMode.Cold, "warm" => MigrationMode.Warm, _ => MigrationMode.Hot },
+            MemoryMiB = (int)arrival.MemoryMib,
+            DiskMiB = (int)arrival.DiskMib,
+            AutoConverge = arrival.AutoConverge,
+        };
 
     private static async Task<T> Call<T>(Func<Task<T>> call)
     {
@@ -156,6 +168,11 @@ public sealed class MigrationsService(EmulatedHost host) : P.Migrations.Migratio
             TotalMs = report.TotalMs,
             StateVerified = r?.StateVerified ?? false,
             Switchover = r?.Switchover.ToString().ToLowerInvariant() ?? "",
+            Kind = report.Kind,
+            TransferMs = r?.TotalTime.TotalMilliseconds ?? 0,
+            SwitchoverMs = report.SwitchoverMs,
+            ActivationMs = report.ActivationMs,
+            RedirectTo = report.RedirectTo ?? "",
         };
     }
 

@@ -1,5 +1,7 @@
 using Grpc.Net.Client;
 using Nvo3.Mobility.Emulated;
+using Nvo3.Nva;
+using Nvo3.Nva.Client;
 using Nvo3.Nve.Agent;
 using P = Nvo3.Protocol.Agent.V1;
 
@@ -21,10 +23,20 @@ public sealed class RemoteAgent : IDisposable
         Arrivals = new RemoteArrivals(new P.Migrations.MigrationsClient(_channel));
     }
 
+    /// <summary>Connects to the agent of NVE <paramref name="nve"/>, as the directory lists it; throws <see cref="NvaException"/> when it has none.</summary>
+    public static async Task<RemoteAgent> OfAsync(NvaClient nva, string nve, CancellationToken cancellationToken)
+    {
+        var target = (await nva.ListNvesAsync(cancellationToken).ConfigureAwait(false)).Select(n => n.Nve).FirstOrDefault(n => n.Name == nve)
+            ?? throw new NvaException(NvaError.NotFound, $"Unknown NVE '{nve}'.");
+        return target.Agent is { } address
+            ? new RemoteAgent(new Uri(address))
+            : throw new NvaException(NvaError.NotFound, $"NVE '{nve}' runs no agent (start it with --agent-listen).");
+    }
+
     /// <summary>Its ports.</summary>
     public PortAgentClient Ports { get; }
 
-    /// <summary>Its arrivals of emulated VMs.</summary>
+    /// <summary>Its arrivals (emulated VMs, QEMU guests).</summary>
     public RemoteArrivals Arrivals { get; }
 
     /// <inheritdoc />

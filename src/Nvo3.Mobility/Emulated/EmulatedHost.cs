@@ -15,9 +15,9 @@ namespace Nvo3.Mobility.Emulated;
 /// What a server runs beside its NVE when its VMs are emulated: the VMs (network stack, memory,
 /// disk), the migration agent that moves their state, and their arrivals from other hosts. The
 /// in-process lab runs one per NVE; <c>nvo3 nve run --vm …</c> runs one in its process, and
-/// <c>nvo3 migrate</c> moves its VMs through <see cref="MigrateAsync"/>.
+/// <c>nvo3 migrate</c> moves its VMs through <see cref="MigrateAsync(string, string, MigrationMode, EmulatedMoveSettings, IProgress{Nvo3.Migration.MigrationProgress}?, CancellationToken)"/>.
 /// </summary>
-public sealed partial class EmulatedHost : IArrivals, IAsyncDisposable
+public sealed partial class EmulatedHost : IArrivals, IWorkloadHost, IAsyncDisposable
 {
     private readonly NvaClient _nva;
     private readonly ILoggerFactory _loggerFactory;
@@ -95,13 +95,7 @@ public sealed partial class EmulatedHost : IArrivals, IAsyncDisposable
         {
             throw new NvaException(NvaError.FailedPrecondition, $"'{name}' has no state to move (it was started without memory).");
         }
-        var target = (await _nva.ListNvesAsync(cancellationToken).ConfigureAwait(false)).Select(n => n.Nve).FirstOrDefault(n => n.Name == destination)
-            ?? throw new NvaException(NvaError.NotFound, $"Unknown NVE '{destination}'.");
-        if (target.Agent is not { } agentAddress)
-        {
-            throw new NvaException(NvaError.NotFound, $"NVE '{destination}' runs no agent (start it with --agent-listen).");
-        }
-        using var remote = new RemoteAgent(new Uri(agentAddress));
+        using var remote = await RemoteAgent.OfAsync(_nva, destination, cancellationToken).ConfigureAwait(false);
         var request = new MoveRequest(name, vm.Vni, vm.Mac, [.. vm.Vm.Addresses], mode);
         var move = new Move(_nva, request, new EdgeControl(Edge), new AgentControl(destination, remote.Ports), logger: _logger);
         var report = await move.RunAsync(new EmulatedDriver(this, remote.Arrivals, settings), progress, cancellationToken).ConfigureAwait(false);
@@ -111,6 +105,31 @@ public sealed partial class EmulatedHost : IArrivals, IAsyncDisposable
         }
         return report;
     }
+
+    /// <inheritdoc />
+    public string Kind => "emulated";
+
+    /// <inheritdoc />
+    public IReadOnlyList<HostedWorkload> Workloads => [.. _vms.Values.Select(vm => new HostedWorkload(vm.Name, Kind, vm.Vni, vm.Mac, [.. vm.Vm.Addresses],
+        vm.Workload?.State.ToString().ToLowerInvariant() ?? "network only", vm.Workload?.Shape.MemoryBytes ?? 0, vm.Workload?.Shape.DiskBytes ?? 0, 0))];
+
+    /// <inheritdoc />
+    public bool Runs(string name) => _vms.ContainsKey(name);
+
+    /// <inheritdoc />
+    public Task<MoveReport> MigrateAsync(string name, string destination, MigrationMode mode, MoveSettings settings, IProgress<MigrationProgress>? progress,
+        CancellationToken cancellationToken) =>
+        MigrateAsync(name, destination, mode, EmulatedMoveSettings.From(settings), progress, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ArrivalEndpoint> PrepareArrivalAsync(Arrival arrival, CancellationToken cancellationToken) =>
+        new((await PrepareAsync(arrival, cancellationToken).ConfigureAwait(false)).ToString()!);
+
+    /// <inheritdoc />
+    public Task ArriveAsync(Arrival arrival, CancellationToken cancellationToken) => ArriveAsync(arrival, null, cancellationToken);
+
+    /// <inheritdoc />
+    public Task CancelArrivalAsync(Arrival arrival, CancellationToken cancellationToken) => CancelAsync(arrival, cancellationToken);
 
     /// <inheritdoc />
     public Task<EndPoint> PrepareAsync(Arrival arrival, CancellationToken cancellationToken)

@@ -16,4 +16,29 @@ public sealed record EmulatedMoveSettings
 
     /// <summary>Warm and hot standby: how long the standby is kept up to date before the primary fails over. Default 3.5 checkpoint intervals.</summary>
     public TimeSpan? ProtectFor { get; init; }
+
+    /// <summary>The engine's settings for what <c>nvo3 migrate</c> asked (warm checkpoints every 200 ms).</summary>
+    public static EmulatedMoveSettings From(MoveSettings settings)
+    {
+        var preCopy = new PreCopySettings
+        {
+            MaxBandwidth = settings.Bandwidth,
+            DowntimeLimit = settings.DowntimeLimit,
+            MaxRounds = settings.MaxRounds,
+            AutoConverge = settings.AutoConverge,
+        };
+        return new EmulatedMoveSettings
+        {
+            PreCopy = preCopy,
+            Transfer = preCopy,
+            Checkpoints = new WarmStandbySettings
+            {
+                MaxBandwidth = preCopy.MaxBandwidth,
+                DowntimeLimit = preCopy.DowntimeLimit,
+                MaxRounds = preCopy.MaxRounds,
+                AutoConverge = preCopy.AutoConverge,
+                CheckpointInterval = TimeSpan.FromMilliseconds(200),
+            },
+        };
+    }
 }

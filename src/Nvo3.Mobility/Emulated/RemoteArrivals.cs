@@ -1,21 +1,33 @@
 using System.Net;
 using Grpc.Core;
+using Nvo3.Mobility.Qemu;
 using Nvo3.Nva;
 using P = Nvo3.Protocol.Agent.V1;
 
 namespace Nvo3.Mobility.Emulated;
 
-/// <summary>Arrivals at an emulated host in another process, through its agent's migration service.</summary>
-public sealed class RemoteArrivals(P.Migrations.MigrationsClient agent) : IArrivals
+/// <summary>Arrivals at a host in another process (emulated VMs, QEMU guests), through its agent's migration service.</summary>
+public sealed class RemoteArrivals(P.Migrations.MigrationsClient agent) : IArrivals, IQemuArrivals
 {
     /// <inheritdoc />
     public async Task<EndPoint> PrepareAsync(Arrival arrival, CancellationToken cancellationToken)
     {
-        var response = await CallAsync(async () => await agent.PrepareArrivalAsync(ToProto(arrival), cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return IPEndPoint.TryParse(response.MigrationEndpoint, out var endpoint)
+        var ready = await ListenAsync(arrival, cancellationToken).ConfigureAwait(false);
+        return IPEndPoint.TryParse(ready.Endpoint, out var endpoint)
             ? endpoint
-            : throw new NvaException(NvaError.FailedPrecondition, $"The destination agent named '{response.MigrationEndpoint}' as its migration endpoint, which is not HOST:PORT.");
+            : throw new NvaException(NvaError.FailedPrecondition, $"The destination agent named '{ready.Endpoint}' as its migration endpoint, which is not HOST:PORT.");
     }
+
+    /// <inheritdoc />
+    public async Task<ArrivalEndpoint> ListenAsync(Arrival arrival, CancellationToken cancellationToken)
+    {
+        var response = await CallAsync(async () => await agent.PrepareArrivalAsync(ToProto(arrival), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new ArrivalEndpoint(response.MigrationEndpoint, string.IsNullOrEmpty(response.DiskHost) ? null : response.DiskHost, (int)response.DiskPort,
+            string.IsNullOrEmpty(response.DiskPath) ? null : response.DiskPath);
+    }
+
+    /// <inheritdoc />
+    public Task ArriveAsync(Arrival arrival, CancellationToken cancellationToken) => ArriveAsync(arrival, null, cancellationToken);
 
     /// <inheritdoc />
     public Task ArriveAsync(Arrival arrival, HostedVm? moving, CancellationToken cancellationToken) =>
@@ -27,7 +39,12 @@ public sealed class RemoteArrivals(P.Migrations.MigrationsClient agent) : IArriv
 
     private static P.Arrival ToProto(Arrival arrival)
     {
-        var proto = new P.Arrival { Workload = arrival.Workload, Vni = arrival.Vni, Mac = arrival.Mac.ToString(), MigrationId = arrival.MigrationId };
+        var proto = new P.Arrival
+        {
+            Workload = arrival.Workload, Vni = arrival.Vni, Mac = arrival.Mac.ToString(), MigrationId = arrival.MigrationId,
+            Kind = arrival.Kind, Mode = arrival.Mode.ToString().ToLowerInvariant(),
+            MemoryMib = (uint)arrival.MemoryMiB, DiskMib = (uint)arrival.DiskMiB, AutoConverge = arrival.AutoConverge,
+        };
         proto.Ips.AddRange(arrival.Ips.Select(ip => ip.ToString()));
         return proto;
     }

@@ -7,21 +7,13 @@ namespace Nvo3.Qemu.Migration;
 /// <summary>The disk: an NBD export at the destination, a block mirror from the source, ended at the switchover.</summary>
 public sealed partial class QemuMigration
 {
-    private const string ExportName = QemuCommandLine.DiskNode;
+    internal const string ExportName = QemuCommandLine.DiskNode;
     private const string MirrorJob = "nvo3-mirror";
     private const string MirrorTargetNode = "nvo3-mirror-target";
 
-    private int _diskPort;
     private long _diskBytes;
     private double _diskMirrorMs;
     private bool _mirrorRunning;
-
-    private async Task ExportDestinationDiskAsync(CancellationToken cancellationToken)
-    {
-        _diskPort = Options.DiskPort == 0 ? FreePort(Options.Host) : Options.DiskPort;
-        await Destination.Qmp.NbdServerStartAsync(Options.Host, _diskPort, cancellationToken).ConfigureAwait(false);
-        await Destination.Qmp.BlockExportAddAsync("nvo3-export", QemuCommandLine.DiskNode, ExportName, writable: true, cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>
     /// Copies the source's disk to the destination's NBD export with a block mirror (sync full)
@@ -30,13 +22,13 @@ public sealed partial class QemuMigration
     /// </summary>
     public async Task MirrorDiskAsync(CancellationToken cancellationToken = default)
     {
-        if (!Options.MirrorDisk || _diskPort == 0)
+        if (!Options.MirrorDisk || Incoming is not { DiskHost: { } diskHost, DiskPort: > 0 and var diskPort })
         {
             throw new InvalidOperationException("MirrorDiskAsync needs MirrorDisk in the options and PrepareDestinationAsync first.");
         }
         var qmp = Source.Qmp;
         long started = Stopwatch.GetTimestamp();
-        await qmp.BlockdevAddNbdAsync(MirrorTargetNode, Options.Host, _diskPort, ExportName, cancellationToken).ConfigureAwait(false);
+        await qmp.BlockdevAddNbdAsync(MirrorTargetNode, diskHost, diskPort, ExportName, cancellationToken).ConfigureAwait(false);
         var ready = qmp.WaitForEventAsync(e => e.Name == QmpEvent.BlockJobReady && e.DataString("device") == MirrorJob, cancellationToken);
         var failed = qmp.WaitForEventAsync(e => e.Name is QmpEvent.BlockJobCompleted or QmpEvent.BlockJobCancelled && e.DataString("device") == MirrorJob, cancellationToken);
         await qmp.BlockdevMirrorAsync(MirrorJob, QemuCommandLine.DiskNode, MirrorTargetNode, cancellationToken).ConfigureAwait(false);

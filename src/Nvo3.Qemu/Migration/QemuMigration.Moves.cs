@@ -60,7 +60,15 @@ public sealed partial class QemuMigration
     /// first when asked), <c>cont</c> at the destination. The guest is stopped from the stop to the
     /// cont (<see cref="QemuMigrationResult.StoppedMs"/>).
     /// </summary>
-    public async Task<QemuMigrationResult> ColdAsync(IProgress<MigrationInfo>? progress = null, CancellationToken cancellationToken = default)
+    public Task<QemuMigrationResult> ColdAsync(IProgress<MigrationInfo>? progress = null, CancellationToken cancellationToken = default) =>
+        ColdAsync(null, progress, cancellationToken);
+
+    /// <summary>
+    /// A cold move as <see cref="ColdAsync(IProgress{MigrationInfo}?, CancellationToken)"/>, calling
+    /// <paramref name="atStop"/> the moment the source guest has stopped (the place to suspend its
+    /// old port). On a failure before the destination has it, the source guest is continued.
+    /// </summary>
+    public async Task<QemuMigrationResult> ColdAsync(Func<CancellationToken, Task>? atStop, IProgress<MigrationInfo>? progress, CancellationToken cancellationToken)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(Options.Timeout);
@@ -68,20 +76,35 @@ public sealed partial class QemuMigration
         await PrepareDestinationAsync(ct).ConfigureAwait(false);
         long stopped = Stopwatch.GetTimestamp();
         await Source.Qmp.StopAsync(ct).ConfigureAwait(false);
-        if (Options.MirrorDisk)
+        bool continued = false;
+        try
         {
-            await MirrorDiskAsync(ct).ConfigureAwait(false);
+            if (atStop is not null)
+            {
+                await atStop(ct).ConfigureAwait(false);
+            }
+            if (Options.MirrorDisk)
+            {
+                await MirrorDiskAsync(ct).ConfigureAwait(false);
+            }
+            await StartAsync(ct).ConfigureAwait(false);
+            var paused = await WaitForSwitchoverAsync(progress, ct).ConfigureAwait(false);
+            if (paused.Status == MigrationStatus.PreSwitchover)
+            {
+                await FinishDiskMirrorAsync(ct).ConfigureAwait(false);
+                continued = true;
+                await ContinueAsync(ct).ConfigureAwait(false);
+            }
+            continued = true;
         }
-        await StartAsync(ct).ConfigureAwait(false);
-        var paused = await WaitForSwitchoverAsync(progress, ct).ConfigureAwait(false);
-        if (paused.Status == MigrationStatus.PreSwitchover)
+        catch (Exception ex) when (!continued && ex is not QmpProtocolException)
         {
-            await FinishDiskMirrorAsync(ct).ConfigureAwait(false);
-            await ContinueAsync(ct).ConfigureAwait(false);
+            // Before the switchover the source is authoritative: cancel, and run the guest there again.
+            await CancelAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
+        // The source was stopped, so the destination does not start by itself: it is continued.
         var result = await WaitForCompletionAsync("cold", progress, ct).ConfigureAwait(false);
-        // The source was stopped, so the destination did not start by itself.
-        await Destination.Qmp.ContinueAsync(ct).ConfigureAwait(false);
         return result with { StoppedMs = Stopwatch.GetElapsedTime(stopped).TotalMilliseconds };
     }
 }

@@ -8,13 +8,13 @@ using Nvo3.Qemu.Vm;
 namespace Nvo3.Qemu.Migration;
 
 /// <summary>
-/// One move of a QEMU guest from <see cref="Source"/> to <see cref="Destination"/> (started with
+/// One move of a QEMU guest from <see cref="Source"/> to <see cref="Target"/> (started with
 /// <see cref="QemuVmOptions.Incoming"/> and the same device model), as steps a caller can
 /// interleave with its own (the network's pre-associate, redirect and activation):
 /// <see cref="PrepareDestinationAsync"/>, <see cref="MirrorDiskAsync"/> (with a disk),
 /// <see cref="StartAsync"/>, <see cref="WaitForSwitchoverAsync"/>, <see cref="FinishDiskMirrorAsync"/>,
 /// <see cref="ContinueAsync"/>, <see cref="WaitForCompletionAsync"/>; or <see cref="CancelAsync"/>
-/// at any point before the switchover. <see cref="HotAsync"/> and <see cref="ColdAsync"/> run
+/// at any point before the switchover. <see cref="HotAsync"/> and <see cref="ColdAsync(IProgress{MigrationInfo}?, CancellationToken)"/> run
 /// the whole choreography. The order with a disk is libvirt's: mirror to the destination's NBD
 /// export until in sync, migrate memory, and end the mirror while the source is paused at
 /// pre-switchover, so the destination starts on a complete disk.
@@ -25,37 +25,44 @@ public sealed partial class QemuMigration
     private double _switchoverStartedMs = double.NaN;
     private double _continuedMs;
 
-    /// <summary>A move between two running QEMU processes.</summary>
+    /// <summary>A move between two running QEMU processes of this process; the destination listens on <see cref="QemuMigrationOptions.Host"/>.</summary>
     public QemuMigration(QemuVm source, QemuVm destination, QemuMigrationOptions? options = null)
+        : this(source, Local(destination, options ?? new QemuMigrationOptions()), options)
+    {
+    }
+
+    /// <summary>A move to a destination anywhere (<see cref="IQemuDestination"/>).</summary>
+    public QemuMigration(QemuVm source, IQemuDestination destination, QemuMigrationOptions? options = null)
     {
         Source = source;
-        Destination = destination;
+        Target = destination;
         Options = options ?? new QemuMigrationOptions();
-        int port = Options.Port == 0 ? FreePort(Options.Host) : Options.Port;
-        Uri = $"tcp:{FormatHost(Options.Host)}:{port.ToString(CultureInfo.InvariantCulture)}";
     }
+
+    private static LocalQemuDestination Local(QemuVm destination, QemuMigrationOptions options) =>
+        new(destination, options.Host, options.Port, options.DiskPort);
 
     /// <summary>The guest's QEMU now.</summary>
     public QemuVm Source { get; }
 
     /// <summary>The QEMU waiting for it.</summary>
-    public QemuVm Destination { get; }
+    public IQemuDestination Target { get; }
 
     /// <summary>How it moves.</summary>
     public QemuMigrationOptions Options { get; }
 
-    /// <summary>The migration stream's address (tcp:HOST:PORT).</summary>
-    public string Uri { get; }
+    /// <summary>Where the destination listens, once <see cref="PrepareDestinationAsync"/> ran.</summary>
+    public QemuIncoming? Incoming { get; private set; }
 
     /// <summary>The last figures read from the source.</summary>
     public MigrationInfo? LastProgress { get; private set; }
 
     /// <summary>Capabilities both ends get: events always; pause-before-switchover and auto-converge as asked.</summary>
-    private IEnumerable<(string, bool)> Capabilities(bool pauseBeforeSwitchover) =>
+    public static IEnumerable<(string, bool)> CapabilitiesFor(bool pauseBeforeSwitchover, bool autoConverge) =>
     [
         (MigrationCapability.Events, true),
         (MigrationCapability.PauseBeforeSwitchover, pauseBeforeSwitchover),
-        (MigrationCapability.AutoConverge, Options.AutoConverge),
+        (MigrationCapability.AutoConverge, autoConverge),
     ];
 
     /// <summary>
@@ -63,28 +70,21 @@ public sealed partial class QemuMigration
     /// capabilities as the source, and with <see cref="QemuMigrationOptions.MirrorDisk"/> exports
     /// its disk over NBD.
     /// </summary>
-    public async Task PrepareDestinationAsync(CancellationToken cancellationToken = default)
-    {
-        var qmp = Destination.Qmp;
-        await qmp.SetMigrationCapabilitiesAsync(Capabilities(Options.PauseBeforeSwitchover), cancellationToken).ConfigureAwait(false);
-        if (Options.MirrorDisk)
-        {
-            await ExportDestinationDiskAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await qmp.MigrateIncomingAsync(Uri, cancellationToken).ConfigureAwait(false);
-    }
+    public async Task PrepareDestinationAsync(CancellationToken cancellationToken = default) =>
+        Incoming = await Target.ListenAsync(new QemuListenRequest(Options.PauseBeforeSwitchover, Options.AutoConverge, Options.MirrorDisk), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Sets the source's capabilities and parameters and starts the migration (<c>migrate</c>).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var qmp = Source.Qmp;
         _clock.Start();
-        await qmp.SetMigrationCapabilitiesAsync(Capabilities(Options.PauseBeforeSwitchover), cancellationToken).ConfigureAwait(false);
+        var uri = Incoming?.Uri ?? throw new InvalidOperationException("Prepare the destination first (PrepareDestinationAsync).");
+        await qmp.SetMigrationCapabilitiesAsync(CapabilitiesFor(Options.PauseBeforeSwitchover, Options.AutoConverge), cancellationToken).ConfigureAwait(false);
         if (Options.Parameters is { } parameters)
         {
             await qmp.SetMigrationParametersAsync(parameters, cancellationToken).ConfigureAwait(false);
         }
-        await qmp.MigrateAsync(Uri, cancellationToken).ConfigureAwait(false);
+        await qmp.MigrateAsync(uri, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -107,9 +107,9 @@ public sealed partial class QemuMigration
     }
 
     /// <summary>
-    /// Waits until the source reports completed and the destination has the guest (running, or
-    /// paused when the source was stopped), stops the destination's NBD server after a mirror,
-    /// and returns the figures.
+    /// Waits until the source reports completed and the destination has the guest, stops the
+    /// destination's NBD server after a mirror, continues the destination's guest for a cold move
+    /// (<paramref name="mode"/> "cold": the source was stopped), and returns the figures.
     /// </summary>
     public async Task<QemuMigrationResult> WaitForCompletionAsync(string mode = "hot", IProgress<MigrationInfo>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -121,24 +121,8 @@ public sealed partial class QemuMigration
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
             done = await Source.Qmp.QueryMigrateAsync(cancellationToken).ConfigureAwait(false);
         }
-        // The destination's own view: its incoming migration completed too.
-        while (true)
-        {
-            var incoming = await Destination.Qmp.QueryMigrateAsync(cancellationToken).ConfigureAwait(false);
-            if (incoming.Status == MigrationStatus.Completed)
-            {
-                break;
-            }
-            if (incoming.Status is MigrationStatus.Failed or MigrationStatus.Cancelled)
-            {
-                throw new QemuMigrationException($"The destination {Destination.Name} reports the incoming migration {incoming.Status}: {incoming.ErrorDescription}", incoming.Status);
-            }
-            await Task.Delay(Options.ProgressInterval, cancellationToken).ConfigureAwait(false);
-        }
-        if (Options.MirrorDisk)
-        {
-            await Destination.Qmp.NbdServerStopAsync(cancellationToken).ConfigureAwait(false);
-        }
+        // The destination's own view: its incoming migration completed too (a cold move's guest is continued there).
+        await Target.CompleteAsync(continueGuest: mode == "cold", cancellationToken).ConfigureAwait(false);
         _clock.Stop();
         return new QemuMigrationResult
         {
@@ -210,7 +194,7 @@ public sealed partial class QemuMigration
             {
                 bool running = (await Source.Qmp.QueryStatusAsync(cancellationToken).ConfigureAwait(false)).Running;
                 throw new QemuMigrationException(
-                    $"The migration of {Source.Name} to {Destination.Name} {info.Status}{(info.ErrorDescription is { } why ? ": " + why : "")}; the guest {(running ? "still runs" : "is stopped")} at the source.",
+                    $"The migration of {Source.Name} to {Target.Name} {info.Status}{(info.ErrorDescription is { } why ? ": " + why : "")}; the guest {(running ? "still runs" : "is stopped")} at the source.",
                     info.Status, running);
             }
             await changed.WaitAsync(Options.ProgressInterval, cancellationToken).ConfigureAwait(false);
@@ -218,7 +202,7 @@ public sealed partial class QemuMigration
     }
 
     /// <summary>A TCP port nobody listens on at <paramref name="host"/> now (the kernel's pick).</summary>
-    internal static int FreePort(string host)
+    public static int FreePort(string host)
     {
         var address = IPAddress.Parse(host);
         using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -226,5 +210,5 @@ public sealed partial class QemuMigration
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
-    private static string FormatHost(string host) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
+    internal static string FormatHost(string host) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
 }

@@ -38,9 +38,12 @@ public static class QemuCommandLine
             "-chardev", $"socket,id=qmp0,path={Escape(Path.Combine(runDirectory, QmpSocketName))},server=on,wait=off",
             "-mon", "chardev=qmp0,mode=control",
         };
-        if (options.TapName is { } tap)
+        string? netdev = options.TapName is { } tap ? $"tap,id=net0,ifname={Escape(tap)},script=no,downscript=no"
+            : options.NicDescriptor is { } fd ? $"dgram,id=net0,local.type=fd,local.str={fd.ToString(CultureInfo.InvariantCulture)}"
+            : null;
+        if (netdev is not null)
         {
-            args.AddRange(["-netdev", $"tap,id=net0,ifname={Escape(tap)},script=no,downscript=no"]);
+            args.AddRange(["-netdev", netdev]);
             args.AddRange(["-device", $"virtio-net-pci,netdev=net0,mac={options.Mac},id=nic0"]);
         }
         if (options.DiskPath is { } disk)

@@ -20,11 +20,13 @@ public static class QemuDisk
 
     /// <summary>
     /// True when the guest-visible contents of two images are the same (<c>qemu-img compare</c>,
-    /// which reads through the formats). Both must be closed by QEMU first.
+    /// which reads through the formats). Both must be closed by QEMU first, or quiet and read with
+    /// <paramref name="forceShare"/> (<c>-U</c>: no image locks taken; a guest that writes meanwhile makes the answer meaningless).
     /// </summary>
-    public static async Task<bool> SameContentsAsync(string first, string second, CancellationToken cancellationToken = default)
+    public static async Task<bool> SameContentsAsync(string first, string second, bool forceShare = false, CancellationToken cancellationToken = default)
     {
-        var result = await HostProgram.RunAsync("qemu-img", ["compare", "-q", first, second], "qemu-utils", s_timeout, cancellationToken).ConfigureAwait(false);
+        string[] arguments = forceShare ? ["compare", "-q", "-U", first, second] : ["compare", "-q", first, second];
+        var result = await HostProgram.RunAsync("qemu-img", arguments, "qemu-utils", s_timeout, cancellationToken).ConfigureAwait(false);
         return result.ExitCode switch
         {
             0 => true,

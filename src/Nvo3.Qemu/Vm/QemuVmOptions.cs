@@ -6,7 +6,7 @@ namespace Nvo3.Qemu.Vm;
 /// <summary>
 /// One QEMU guest: what it boots, its NIC and disk, and how QEMU runs. Both ends of a migration
 /// must be started with the same device model: the same options except <see cref="Incoming"/>,
-/// <see cref="TapName"/>, <see cref="DiskPath"/> and <see cref="Netns"/>.
+/// <see cref="TapName"/> or <see cref="NicDescriptor"/>, <see cref="DiskPath"/> and <see cref="Netns"/>.
 /// </summary>
 public sealed record QemuVmOptions
 {
@@ -33,6 +33,13 @@ public sealed record QemuVmOptions
     /// TAP, or one QEMU creates and removes when it exits. Null: no NIC.
     /// </summary>
     public string? TapName { get; init; }
+
+    /// <summary>
+    /// A unix datagram socket QEMU inherits under this descriptor number, for the NIC
+    /// (-netdev dgram,local.type=fd): one datagram per Ethernet frame, the other end the NVE's
+    /// port. It must not be close-on-exec while QEMU starts. Used when <see cref="TapName"/> is null.
+    /// </summary>
+    public int? NicDescriptor { get; init; }
 
     /// <summary>A disk image for a virtio disk (/dev/vda in the guest), or null for none.</summary>
     public string? DiskPath { get; init; }
