@@ -1,0 +1,43 @@
+namespace Nvo3.Mutation;
+
+/// <summary>The command line.</summary>
+internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Output, string Scratch, string? Since, bool ListOnly, double TimeoutFactor)
+{
+    public const string Usage = """
+        nvo3-mutate: mutation testing of chosen areas, one mutant at a time.
+        usage: dotnet run --project tools/Nvo3.Mutation -c Release -- --area NAME [--area NAME]... [options]
+          --area NAME        an area of areas.json (nva, nve, ila, migration), or all
+          --out DIR          where the reports go (default artifacts/mutation): AREA.txt and AREA.json
+          --since DIR        take the killed verdicts of the reports in DIR and run only the rest
+          --list             list the mutants and stop
+          --timeout-factor F a mutant's tests may take F times the unmutated run, plus 20 s (default 3)
+        The test projects must be built in Release first (tools/mutate.sh does it).
+        """;
+
+    public static MutationOptions Parse(string[] args, string repository)
+    {
+        var areas = new List<string>();
+        string output = Path.Combine(repository, "artifacts", "mutation");
+        string? since = null;
+        bool list = false;
+        double factor = 3;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--area": areas.Add(Next()); break;
+                case "--out": output = Path.GetFullPath(Next()); break;
+                case "--since": since = Path.GetFullPath(Next()); break;
+                case "--list": list = true; break;
+                case "--timeout-factor": factor = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"Unknown argument {args[i]}.");
+            }
+        }
+        if (areas.Count == 0)
+        {
+            throw new ArgumentException("Name at least one --area.");
+        }
+        return new MutationOptions(areas, output, Path.Combine(Path.GetTempPath(), "nvo3-mutation"), since, list, factor);
+    }
+}
