@@ -11,7 +11,7 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
         var started = DateTimeOffset.Now;
         string scratch = Path.Combine(options.Scratch, area.Name);
         Console.WriteLine($"{area.Name}: compiling {area.Project} in memory");
-        var compiler = ProjectCompiler.Load(repository, area.Project, scratch);
+        var compiler = ProjectCompiler.Load(repository, area.Project);
         var mutants = FindMutants(compiler);
         Console.WriteLine($"{area.Name}: {mutants.Count} mutants in {area.Files.Count} file(s)");
         if (options.ListOnly)
@@ -109,6 +109,12 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
         foreach (var runner in runners)
         {
             var (code, output, _) = await runner.RunAsync(timeout);
+            if (code is null)
+            {
+                // Once more before calling it a timeout: a busy machine (or a run paused with
+                // SIGSTOP while something else builds) must not pass for an endless loop.
+                (code, output, _) = await runner.RunAsync(timeout);
+            }
             if (code is null)
             {
                 return new MutantResult(mutant, MutantStatus.Timeout, $"{runner.Name}: past {timeout.TotalSeconds:F0} s", watch.Elapsed);

@@ -29,9 +29,9 @@ internal sealed class ProjectCompiler
 
     public CSharpParseOptions ParseOptions => (CSharpParseOptions)_compilation.SyntaxTrees[0].Options;
 
-    public static ProjectCompiler Load(string repository, string project, string scratch)
+    public static ProjectCompiler Load(string repository, string project)
     {
-        var args = CompilerArguments(repository, project, Path.Combine(scratch, "obj", Path.GetFileNameWithoutExtension(project)));
+        var args = CompilerArguments(repository, project);
         string projectDir = Path.GetDirectoryName(Path.GetFullPath(Path.Combine(repository, project)))!;
         var parsed = CSharpCommandLineParser.Default.Parse(args, projectDir, RuntimeEnvironment.GetRuntimeDirectory());
         if (parsed.Errors.Any(e => e.Severity == DiagnosticSeverity.Error))
@@ -91,8 +91,9 @@ internal sealed class ProjectCompiler
     }
 
     // The arguments the build would pass to csc, without compiling (the design-time build's way).
-    // A private intermediate folder makes CoreCompile run rather than be skipped as up to date.
-    private static string[] CompilerArguments(string repository, string project, string intermediate)
+    // NonExistentFile is among CoreCompile's inputs (Visual Studio sets it for the same reason):
+    // naming a file that does not exist makes the target run rather than be skipped as up to date.
+    private static string[] CompilerArguments(string repository, string project)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -104,7 +105,7 @@ internal sealed class ProjectCompiler
         {
             "msbuild", project, "-nologo", "-t:Compile", "-p:Configuration=Release",
             "-p:ProvideCommandLineArgs=true", "-p:SkipCompilerExecution=true", "-p:BuildProjectReferences=false",
-            $"-p:IntermediateOutputPath={intermediate}/", "-getItem:CscCommandLineArgs",
+            "-p:NonExistentFile=__NonExistentSubDir__/__NonExistentFile__", "-getItem:CscCommandLineArgs",
         })
         {
             start.ArgumentList.Add(a);
