@@ -21,7 +21,7 @@ public class FaultTests
         return (result, workload);
     }
 
-    private static async Task AssertRunsOnlyAtSourceAsync(AgentPair agents, Workload workload, MigrationResult result, Guid id)
+    internal static async Task AssertRunsOnlyAtSourceAsync(AgentPair agents, Workload workload, MigrationResult result, Guid id)
     {
         Assert.Equal(WorkloadState.Running, workload.State);
         Assert.Same(workload, agents.Source.Find(workload.Name));
