@@ -23,7 +23,7 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
             return new MutationReport(area.Name, Commit(), started);
         }
 
-        var runners = area.Tests.Select(t => new TestSuiteRunner(repository, t, scratch)).ToList();
+        var runners = area.Tests.Select(t => new TestSuiteRunner(repository, t with { Filter = [.. t.Filter, .. options.ExtraFilter] }, scratch)).ToList();
         var originals = runners.Select(r => r.Read(compiler.AssemblyName)).ToList();
         var timeout = await BaselineAsync(compiler, runners);
         var since = options.Since is { } path ? MutationReport.Read(Path.Combine(path, area.Name + ".json")) : null;
@@ -61,7 +61,9 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
             var tree = compiler.Tree(Path.Combine(repository, file.Path));
             all.AddRange(new MutantFinder(file.Path, tree, compiler.Model(tree), file.Members).Find(all.Count + 1));
         }
-        return all.Select((m, i) => m with { Id = i + 1 }).ToList();
+        return all.Select((m, i) => m with { Id = i + 1 })
+            .Where(m => options.Only.Count == 0 || options.Only.Any(o => $"{m.File}:{m.Line}".EndsWith(o, StringComparison.Ordinal)))
+            .ToList();
     }
 
     // The unmutated build, compiled the same way, must pass: otherwise every verdict is void. Its

@@ -1,7 +1,8 @@
 namespace Nvo3.Mutation;
 
 /// <summary>The command line.</summary>
-internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Output, string Scratch, string? Since, bool ListOnly, double TimeoutFactor)
+internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Output, string Scratch, string? Since, bool ListOnly, double TimeoutFactor,
+    IReadOnlyList<string> ExtraFilter, IReadOnlyList<string> Only)
 {
     public const string Usage = """
         nvo3-mutate: mutation testing of chosen areas, one mutant at a time.
@@ -11,6 +12,11 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
           --since DIR        take the killed verdicts of the reports in DIR and run only the rest
           --list             list the mutants and stop
           --timeout-factor F a mutant's tests may take F times the unmutated run, plus 20 s (default 3)
+          --filter ARG       an xunit.v3 filter argument added to every test run of the area, e.g.
+                             --filter -class- --filter NAME to leave a class out, or --filter -class
+                             --filter NAME to judge by one class alone (repeat for each word)
+          --only FILE:LINE   only the mutants on that line (FILE is the end of the path); repeatable:
+                             how to see which test fails when one line's mechanism is removed
         The test projects must be built in Release first (tools/mutate.sh does it).
         """;
 
@@ -21,6 +27,8 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
         string? since = null;
         bool list = false;
         double factor = 3;
+        var filter = new List<string>();
+        var only = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -30,6 +38,8 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
                 case "--out": output = Path.GetFullPath(Next()); break;
                 case "--since": since = Path.GetFullPath(Next()); break;
                 case "--list": list = true; break;
+                case "--filter": filter.Add(Next()); break;
+                case "--only": only.Add(Next()); break;
                 case "--timeout-factor": factor = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"Unknown argument {args[i]}.");
             }
@@ -38,6 +48,6 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
         {
             throw new ArgumentException("Name at least one --area.");
         }
-        return new MutationOptions(areas, output, Path.Combine(Path.GetTempPath(), "nvo3-mutation"), since, list, factor);
+        return new MutationOptions(areas, output, Path.Combine(Path.GetTempPath(), "nvo3-mutation"), since, list, factor, filter, only);
     }
 }

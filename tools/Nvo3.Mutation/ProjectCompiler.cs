@@ -45,7 +45,7 @@ internal sealed class ProjectCompiler
         var options = parsed.CompilationOptions
             .WithGeneralDiagnosticOption(ReportDiagnostic.Default)
             .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic>())
-            .WithConcurrentBuild(false);
+            .WithConcurrentBuild(true);
         string assemblyName = parsed.CompilationName ?? Path.GetFileNameWithoutExtension(project);
         var compilation = CSharpCompilation.Create(assemblyName, trees, references, options);
 
