@@ -61,9 +61,13 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
             var tree = compiler.Tree(Path.Combine(repository, file.Path));
             all.AddRange(new MutantFinder(file.Path, tree, compiler.Model(tree), file.Members).Find(all.Count + 1));
         }
-        return all.Select((m, i) => m with { Id = i + 1 })
+        var chosen = all.Select((m, i) => m with { Id = i + 1 })
             .Where(m => options.Only.Count == 0 || options.Only.Any(o => $"{m.File}:{m.Line}".EndsWith(o, StringComparison.Ordinal)))
             .ToList();
+        // A sample is chosen by a hash of what each mutant is, not by its position, so the same
+        // mutants are chosen again after tests (or other files) change.
+        return options.Sample <= 0 || options.Sample >= chosen.Count ? chosen
+            : chosen.OrderBy(m => Fnv1a(MutationReport.KeyOf(m))).Take(options.Sample).OrderBy(m => m.Id).ToList();
     }
 
     // The unmutated build, compiled the same way, must pass: otherwise every verdict is void. Its
@@ -127,6 +131,16 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
             }
         }
         return new MutantResult(mutant, MutantStatus.Survived, null, watch.Elapsed);
+    }
+
+    private static uint Fnv1a(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+        return hash;
     }
 
     private string Commit()

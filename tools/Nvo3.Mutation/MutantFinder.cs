@@ -133,6 +133,10 @@ internal sealed class MutantFinder(string file, SyntaxTree tree, SemanticModel m
 
     private void MutateLiteral(LiteralExpressionSyntax literal)
     {
+        if (literal.Parent?.Parent?.Parent is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.Text: "ConfigureAwait" } })
+        {
+            return; // ConfigureAwait(true) behaves the same without a synchronization context: equivalent
+        }
         if (literal.IsKind(SyntaxKind.TrueLiteralExpression) || literal.IsKind(SyntaxKind.FalseLiteralExpression))
         {
             Add(literal, "boolean", LiteralExpression(literal.IsKind(SyntaxKind.TrueLiteralExpression) ? SyntaxKind.FalseLiteralExpression : SyntaxKind.TrueLiteralExpression).WithTriviaFrom(literal));

@@ -2,7 +2,7 @@ namespace Nvo3.Mutation;
 
 /// <summary>The command line.</summary>
 internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Output, string Scratch, string? Since, bool ListOnly, double TimeoutFactor,
-    IReadOnlyList<string> ExtraFilter, IReadOnlyList<string> Only)
+    IReadOnlyList<string> ExtraFilter, IReadOnlyList<string> Only, int Sample)
 {
     public const string Usage = """
         nvo3-mutate: mutation testing of chosen areas, one mutant at a time.
@@ -15,6 +15,8 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
           --filter ARG       an xunit.v3 filter argument added to every test run of the area, e.g.
                              --filter -class- --filter NAME to leave a class out, or --filter -class
                              --filter NAME to judge by one class alone (repeat for each word)
+          --sample N         judge a fixed sample of N mutants per area (the same N for the same
+                             code, so before and after compare); 0, the default, judges them all
           --only FILE:LINE   only the mutants on that line (FILE is the end of the path); repeatable:
                              how to see which test fails when one line's mechanism is removed
         The test projects must be built in Release first (tools/mutate.sh does it).
@@ -29,6 +31,7 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
         double factor = 3;
         var filter = new List<string>();
         var only = new List<string>();
+        int sample = 0;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -40,6 +43,7 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
                 case "--list": list = true; break;
                 case "--filter": filter.Add(Next()); break;
                 case "--only": only.Add(Next()); break;
+                case "--sample": sample = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--timeout-factor": factor = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"Unknown argument {args[i]}.");
             }
@@ -48,6 +52,6 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
         {
             throw new ArgumentException("Name at least one --area.");
         }
-        return new MutationOptions(areas, output, Path.Combine(Path.GetTempPath(), "nvo3-mutation"), since, list, factor, filter, only);
+        return new MutationOptions(areas, output, Path.Combine(Path.GetTempPath(), "nvo3-mutation"), since, list, factor, filter, only, sample);
     }
 }
