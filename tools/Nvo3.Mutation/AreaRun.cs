@@ -40,7 +40,7 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
             var result = await JudgeAsync(compiler, runners, originals, mutant, timeout);
             report.Add(result, carried: false);
             Console.WriteLine($"[{index}/{mutants.Count}] {result.Status,-12} {mutant.Describe()} ({result.Elapsed.TotalSeconds:F1} s){(result.Status == MutantStatus.Survived ? "" : "  " + result.Detail)}");
-            if (index % 10 == 0)
+            if (index % 5 == 0)
             {
                 report.Write(options.Output, DateTimeOffset.Now);
             }
@@ -65,9 +65,10 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
             .Where(m => options.Only.Count == 0 || options.Only.Any(o => $"{m.File}:{m.Line}".EndsWith(o, StringComparison.Ordinal)))
             .ToList();
         // A sample is chosen by a hash of what each mutant is, not by its position, so the same
-        // mutants are chosen again after tests (or other files) change.
-        return options.Sample <= 0 || options.Sample >= chosen.Count ? chosen
-            : chosen.OrderBy(m => Fnv1a(MutationReport.KeyOf(m))).Take(options.Sample).OrderBy(m => m.Id).ToList();
+        // mutants are chosen again after tests (or other files) change; and it is judged in that
+        // order, so a run stopped early has judged a sample too (of fewer mutants).
+        return options.Sample <= 0 ? chosen
+            : chosen.OrderBy(m => Fnv1a(MutationReport.KeyOf(m))).Take(options.Sample).ToList();
     }
 
     // The unmutated build, compiled the same way, must pass: otherwise every verdict is void. Its
@@ -85,6 +86,10 @@ internal sealed class AreaRun(string repository, Area area, MutationOptions opti
         {
             runner.Install(compiler.AssemblyName, image, []);
             var (code, output, elapsed) = await runner.RunAsync(TimeSpan.FromMinutes(10));
+            if (code != 0)
+            {
+                (code, output, elapsed) = await runner.RunAsync(TimeSpan.FromMinutes(10)); // once more, as for mutants
+            }
             if (code != 0)
             {
                 throw new InvalidOperationException($"{runner.Name} fails without any mutant (exit {code?.ToString() ?? "timeout"}): {output}");

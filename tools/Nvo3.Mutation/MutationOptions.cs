@@ -2,7 +2,7 @@ namespace Nvo3.Mutation;
 
 /// <summary>The command line.</summary>
 internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Output, string Scratch, string? Since, bool ListOnly, double TimeoutFactor,
-    IReadOnlyList<string> ExtraFilter, IReadOnlyList<string> Only, int Sample)
+    IReadOnlyList<string> ExtraFilter, IReadOnlyList<string> Only, int Sample, string? AreasFile)
 {
     public const string Usage = """
         nvo3-mutate: mutation testing of chosen areas, one mutant at a time.
@@ -11,6 +11,7 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
           --out DIR          where the reports go (default artifacts/mutation): AREA.txt and AREA.json
           --since DIR        take the killed verdicts of the reports in DIR and run only the rest
           --list             list the mutants and stop
+          --areas FILE       areas from FILE instead of the tool's areas.json (for a one-off check)
           --timeout-factor F a mutant's tests may take F times the unmutated run, plus 20 s (default 3)
           --filter ARG       an xunit.v3 filter argument added to every test run of the area, e.g.
                              --filter -class- --filter NAME to leave a class out, or --filter -class
@@ -32,6 +33,7 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
         var filter = new List<string>();
         var only = new List<string>();
         int sample = 0;
+        string? areasFile = null;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -41,6 +43,7 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
                 case "--out": output = Path.GetFullPath(Next()); break;
                 case "--since": since = Path.GetFullPath(Next()); break;
                 case "--list": list = true; break;
+                case "--areas": areasFile = Path.GetFullPath(Next()); break;
                 case "--filter": filter.Add(Next()); break;
                 case "--only": only.Add(Next()); break;
                 case "--sample": sample = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture); break;
@@ -52,6 +55,6 @@ internal sealed record MutationOptions(IReadOnlyList<string> Areas, string Outpu
         {
             throw new ArgumentException("Name at least one --area.");
         }
-        return new MutationOptions(areas, output, Path.Combine(Path.GetTempPath(), "nvo3-mutation"), since, list, factor, filter, only, sample);
+        return new MutationOptions(areas, output, Path.Combine(Path.GetTempPath(), "nvo3-mutation"), since, list, factor, filter, only, sample, areasFile);
     }
 }

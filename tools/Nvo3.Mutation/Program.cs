@@ -16,7 +16,7 @@ AreaCatalog catalog;
 try
 {
     options = MutationOptions.Parse(args, repository);
-    catalog = AreaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "areas.json"));
+    catalog = AreaCatalog.Load(options.AreasFile ?? Path.Combine(AppContext.BaseDirectory, "areas.json"));
     foreach (var name in options.Areas.Where(a => a != "all"))
     {
         catalog.Find(name);
