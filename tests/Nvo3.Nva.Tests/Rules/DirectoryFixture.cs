@@ -24,10 +24,10 @@ internal sealed class DirectoryFixture
 
     public MemoryStore Store => (MemoryStore)Authority.Store;
 
-    public static async Task<DirectoryFixture> CreateAsync(NvaSettings? settings = null, bool attach = true)
+    public static async Task<DirectoryFixture> CreateAsync(NvaSettings? settings = null, bool attach = true, Nvo3.Nva.Storage.IDirectoryStore? store = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
-        var authority = new Authority(new MemoryStore(), settings ?? new NvaSettings(), time);
+        var authority = new Authority(store ?? new MemoryStore(), settings ?? new NvaSettings(), time);
         await authority.CreateVirtualNetworkAsync(new VirtualNetwork(Vni, "", NetworkMode.L2,
             [IpPrefix.Parse("10.0.0.0/24"), IpPrefix.Parse("fd00:100::/64")], [], TimeSpan.FromMilliseconds(500)));
         foreach (var (name, ip) in new[] { ("a", "192.0.2.1"), ("b", "192.0.2.2"), ("c", "192.0.2.3") })

@@ -74,6 +74,60 @@ public class LivenessRulesTests
     }
 
     [Fact]
+    public async Task RegisterNve_LeaseOverADay_IsRefused()
+    {
+        var f = await DirectoryFixture.CreateAsync();
+
+        var ex = await Assert.ThrowsAsync<NvaException>(() => f.Authority.RegisterNveAsync("e", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.5"))], null, TimeSpan.FromHours(24) + TimeSpan.FromTicks(1)));
+
+        Assert.Equal(NvaError.InvalidArgument, ex.Error);
+        Assert.Null(await f.Authority.GetNveAsync("e"));
+        Assert.NotNull(await f.Authority.RegisterNveAsync("e", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.5"))], null, TimeSpan.FromHours(24)));
+    }
+
+    [Fact]
+    public async Task KeepAlive_ExternalNve_NeverExpires()
+    {
+        var f = await DirectoryFixture.CreateAsync();
+        await f.Authority.AddNveAsync("kernel", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.9"))], null);
+
+        var expires = await f.Authority.KeepAliveAsync("kernel", Lease);
+        f.Time.Advance(TimeSpan.FromDays(30));
+
+        Assert.Equal(DateTimeOffset.MaxValue, expires);
+        Assert.True((await f.Authority.GetNveAsync("kernel"))!.IsAlive(f.Time.GetUtcNow()));
+        Assert.Equal("kernel", (await BeginToAsync(f, "kernel")).Destination);
+    }
+
+    [Fact]
+    public async Task RegisterNve_WithoutALeaseOrAnUnderlay_TakesTheDefaultLease_OrIsRefused()
+    {
+        var f = await DirectoryFixture.CreateAsync(new NvaSettings { DefaultLease = TimeSpan.FromSeconds(7) });
+
+        var registered = await f.Authority.RegisterNveAsync("e", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.5"))], null, TimeSpan.Zero);
+        var noUnderlay = await Assert.ThrowsAsync<NvaException>(() => f.Authority.RegisterNveAsync("g", [], null, Lease));
+
+        Assert.Equal(f.Time.GetUtcNow() + TimeSpan.FromSeconds(7), registered.LeaseExpires);
+        Assert.Equal(NvaError.InvalidArgument, noUnderlay.Error);
+        Assert.Null(await f.Authority.GetNveAsync("g"));
+    }
+
+    [Fact]
+    public async Task RegisterNve_OverAnExternalNve_OrAddingOverARegisteredOne_IsRefused_ARestartIsNot()
+    {
+        var f = await DirectoryFixture.CreateAsync();
+        await f.Authority.AddNveAsync("kernel", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.9"))], null);
+
+        var overExternal = await Assert.ThrowsAsync<NvaException>(() => f.Authority.RegisterNveAsync("kernel", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.9"))], null, Lease));
+        var overRegistered = await Assert.ThrowsAsync<NvaException>(() => f.Authority.AddNveAsync("b", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.2"))], null));
+        var restarted = await f.Authority.RegisterNveAsync("b", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.2"))], null, Lease);
+
+        Assert.Equal((NvaError.AlreadyExists, NvaError.AlreadyExists), (overExternal.Error, overRegistered.Error));
+        Assert.True((await f.Authority.GetNveAsync("kernel"))!.External);
+        Assert.False(restarted.External);
+    }
+
+    [Fact]
     public async Task RemoveNve_HostingABinding_IsRefusedAndTheNveStays()
     {
         var f = await DirectoryFixture.CreateAsync();
