@@ -17,7 +17,7 @@ internal static class BenchMigrationCommand
         var rounds = new Option<int>("--max-rounds") { Description = "Switch over after this many rounds anyway.", DefaultValueFactory = _ => 30 };
         var autoConverge = new Option<bool>("--auto-converge") { Description = "Throttle the workload when rounds do not converge (QEMU: 20 % first, +10 % per step)." };
         var tls = new Option<bool>("--tls") { Description = "Measure each dirty rate twice, over plain text and over mutual TLS (a throw-away CA), side by side; with --bandwidth-mbit 0 it shows what TLS costs." };
-        var json = new Option<string?>("--json") { Description = "Write the rows as JSON to this file." };
+        var json = JsonOutput.Create("the rows");
         var command = new Command("migration", "Hot moves between two agents over loopback with a bandwidth cap, one per dirty rate: downtime, total time, bytes sent ÷ memory, rounds.")
         {
             memory, rates, bandwidth, limit, rounds, autoConverge, tls, json,
@@ -49,42 +49,48 @@ internal static class BenchMigrationCommand
                     r.SentRatio.ToString("0.00", CultureInfo.InvariantCulture), r.Rounds.ToString(CultureInfo.InvariantCulture),
                     r.Switchover.ToString().ToLowerInvariant(), $"{r.BandwidthMBps:0} MB/s", $"{r.Throttle * 100:0} %", r.StateVerified ? "yes" : "NO");
             }
-            Console.Write(table);
-            if (settings.CompareTls)
+            if (!JsonOutput.ToStdout(p, json))
             {
-                // Per rate, TLS over plain text measured one right after the other; the median of
-                // those pairs resists a neighbour that takes the CPU during one move.
-                var pairs = rows.Where(r => !r.Tls).Zip(rows.Where(r => r.Tls)).ToList();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Mutual TLS vs plain text: bandwidth {Median(pairs.Select(p => p.Second.BandwidthMBps / p.First.BandwidthMBps)):0.00}x, total move time {Median(pairs.Select(p => p.Second.TotalMs / p.First.TotalMs)):0.00}x, downtime {Median(pairs.Select(p => p.Second.DowntimeMs / p.First.DowntimeMs)):0.00}x (medians of {pairs.Count} pair(s) measured one after the other in this run)."));
+                Console.Write(table);
+                PrintComparisons(settings, rows);
             }
-            Console.WriteLine("For comparison: QEMU's default downtime limit is 300 ms; Clark et al. (NSDI 2005) measured 60 ms (Quake 3) to 210 ms (SPECweb).");
-            if (p.GetValue(json) is { } path)
+            await JsonOutput.WriteAsync(p, json, () => new JsonObject
             {
-                await File.WriteAllTextAsync(path, Json.Print(new JsonObject
+                ["memoryBytes"] = settings.MemoryBytes,
+                ["bandwidthBytesPerSecond"] = settings.BandwidthCap,
+                ["downtimeLimitMs"] = p.GetValue(limit),
+                ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
                 {
-                    ["memoryBytes"] = settings.MemoryBytes,
-                    ["bandwidthBytesPerSecond"] = settings.BandwidthCap,
-                    ["downtimeLimitMs"] = p.GetValue(limit),
-                    ["rows"] = new JsonArray(rows.Select(r => (JsonNode)new JsonObject
-                    {
-                        ["dirtyRate"] = r.DirtyRate,
-                        ["tls"] = r.Tls,
-                        ["bandwidthMBps"] = r.BandwidthMBps,
-                        ["downtimeMs"] = r.DowntimeMs,
-                        ["predictedMs"] = r.PredictedDowntimeMs,
-                        ["totalMs"] = r.TotalMs,
-                        ["sentOverMemory"] = r.SentRatio,
-                        ["rounds"] = r.Rounds,
-                        ["switchover"] = r.Switchover.ToString().ToLowerInvariant(),
-                        ["throttle"] = r.Throttle,
-                        ["stateVerified"] = r.StateVerified,
-                    }).ToArray()),
-                }), ct).ConfigureAwait(false);
-            }
+                    ["dirtyRate"] = r.DirtyRate,
+                    ["tls"] = r.Tls,
+                    ["bandwidthMBps"] = r.BandwidthMBps,
+                    ["downtimeMs"] = r.DowntimeMs,
+                    ["predictedMs"] = r.PredictedDowntimeMs,
+                    ["totalMs"] = r.TotalMs,
+                    ["sentOverMemory"] = r.SentRatio,
+                    ["rounds"] = r.Rounds,
+                    ["switchover"] = r.Switchover.ToString().ToLowerInvariant(),
+                    ["throttle"] = r.Throttle,
+                    ["stateVerified"] = r.StateVerified,
+                }).ToArray()),
+            }, ct).ConfigureAwait(false);
             return Cli.Ok;
         });
         return command;
+    }
+
+    // Below the table: TLS against plain text (with --tls) and the field's figures.
+    private static void PrintComparisons(MigrationBenchmarkSettings settings, IReadOnlyList<MigrationBenchmarkRow> rows)
+    {
+        if (settings.CompareTls)
+        {
+            // Per rate, TLS over plain text measured one right after the other; the median of
+            // those pairs resists a neighbour that takes the CPU during one move.
+            var pairs = rows.Where(r => !r.Tls).Zip(rows.Where(r => r.Tls)).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Mutual TLS vs plain text: bandwidth {Median(pairs.Select(p => p.Second.BandwidthMBps / p.First.BandwidthMBps)):0.00}x, total move time {Median(pairs.Select(p => p.Second.TotalMs / p.First.TotalMs)):0.00}x, downtime {Median(pairs.Select(p => p.Second.DowntimeMs / p.First.DowntimeMs)):0.00}x (medians of {pairs.Count} pair(s) measured one after the other in this run)."));
+        }
+        Console.WriteLine("For comparison: QEMU's default downtime limit is 300 ms; Clark et al. (NSDI 2005) measured 60 ms (Quake 3) to 210 ms (SPECweb).");
     }
 
     private static double Median(IEnumerable<double> values)

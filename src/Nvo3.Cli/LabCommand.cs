@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Nvo3.Lab.Netns;
+using Nvo3.Nva;
 
 namespace Nvo3.Cli;
 
@@ -119,7 +120,7 @@ internal static class LabCommand
         migrate.Handle(async (p, ct) =>
         {
             using var lab = NetnsLab.Open(p.GetValue(state) ?? NetnsLabOptions.DefaultStateDirectory(p.GetValue(prefix)!));
-            var move = await lab.MigrateAsync(p.GetValue(vm)!, p.GetValue(to)!, p.GetValue(mode)!, ct).ConfigureAwait(false);
+            var move = await lab.MigrateAsync(p.GetValue(vm)!, p.GetValue(to)!, p.GetValue(mode) == "cold" ? MigrationMode.Cold : MigrationMode.Hot, ct).ConfigureAwait(false);
             if (p.GetValue(json))
             {
                 Console.WriteLine(Json.Print(new JsonObject

@@ -15,7 +15,7 @@ internal static class NvaCommand
         var store = new Option<string>("--store")
         {
             Description = $"Where the directory lives: {DirectoryStores.Syntax}. SQLite and etcd keep every acknowledged change across a crash.",
-            DefaultValueFactory = _ => "sqlite:nvo3-nva.db",
+            DefaultValueFactory = _ => StateDirectory.DefaultNvaStore(),
         };
         var listen = new Option<string>("--listen")
         {

@@ -12,7 +12,7 @@ namespace Nvo3.Nva.Client;
 /// Every refusal arrives as an <see cref="NvaException"/> with the NVA's message; an NVA that
 /// cannot be reached gives <see cref="NvaError.Unavailable"/>. Thread-safe; owns its channel.
 /// </summary>
-public sealed class NvaClient : IDirectoryClient, IDisposable
+public sealed class NvaClient : IDirectoryClient, IMigrationDirectory, IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly P.Directory.DirectoryClient _client;

@@ -145,6 +145,9 @@ public sealed partial class Edge : IAsyncDisposable
     /// <summary>The redirect this NVE runs for a MAC that left, if any.</summary>
     public RedirectEntry? GetRedirect(uint vni, MacAddress mac) => _redirects.TryGet(vni, mac, out var entry) ? entry : null;
 
+    /// <summary>Where the directory said a binding of this NVE will go, before its pause (step 2 of a hot move), if it did.</summary>
+    public string? GetPreparedRedirect(uint vni, MacAddress mac) => _redirects.Prepared(vni, mac)?.Name;
+
     /// <summary>
     /// The timers: held frames past their time are dropped, silent VMs activated and announced for,
     /// redirects ended once their time passed and packets stopped arriving. Runs every

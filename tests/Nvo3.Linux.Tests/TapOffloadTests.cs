@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Runtime.Versioning;
 using Nvo3.Lab.Netns;
 using Nvo3.Nve;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 using Nvo3.Packets;
 

@@ -65,8 +65,8 @@ public class ActivationTests
         var c = await h.AddEdgeAsync("c", 3);
         var vm = await h.AddVmAsync(1, a);
         var peer = await h.AddVmAsync(3, c);
-        var (migration, port) = await h.BeginAsync(vm, a, b);
-        await h.PauseAsync(migration, vm, a);
+        var (move, port) = await h.BeginAsync(vm, a, b);
+        await h.PauseAsync(move);
         b.ResumePort(EdgeHarness.Vni, vm.Mac); // it runs at b and never announces
 
         h.Advance(b.Options.AnnounceGrace);
@@ -107,8 +107,8 @@ public class ActivationTests
         var vm = await h.AddVmAsync(11, a);
         var local = await h.AddVmAsync(12, b);
         var peer = await h.AddVmAsync(13, c);
-        var (migration, port) = await h.BeginAsync(vm, a, b);
-        await h.PauseAsync(migration, vm, a);
+        var (move, port) = await h.BeginAsync(vm, a, b);
+        await h.PauseAsync(move);
         b.ResumePort(EdgeHarness.Vni, vm.Mac);
 
         h.Advance(b.Options.AnnounceGrace + TimeSpan.FromMilliseconds(1));

@@ -26,9 +26,9 @@ public class DeliveryTests
         }
 
         await ProbeAsync(10);
-        var (migration, _) = await h.BeginAsync(vm, a, b);
+        var (move, _) = await h.BeginAsync(vm, a, b);
         await ProbeAsync(10);
-        await h.PauseAsync(migration, vm, a);
+        await h.PauseAsync(move);
         await ProbeAsync(10); // the port is paused: they follow the redirect and wait at b
         Assert.True(a.DetachPort(EdgeHarness.Vni, vm.Mac)); // the VM's old port goes with it
         await ProbeAsync(10); // no port here any more: the redirect still takes them
@@ -80,8 +80,8 @@ public class DeliveryTests
         var b = await h.AddEdgeAsync("b", 2);
         var vm = await h.AddVmAsync(1, a);
         using var third = await Injector.CreateAsync(h, 9);
-        var (migration, port) = await h.BeginAsync(vm, a, b);
-        await h.PauseAsync(migration, vm, a);
+        var (move, port) = await h.BeginAsync(vm, a, b);
+        await h.PauseAsync(move);
         // b itself sends a packet for the VM to a (as a stale b would): a must not bounce it back.
         using var asB = new Injector2(h, b);
         long sentBefore = a.Underlay.DatagramsSent;
@@ -109,8 +109,8 @@ public class DeliveryTests
         await EdgeHarness.WaitAsync(() => vm.Probes().Contains(0), "the first probe (c looks vm1 up)");
         Assert.Equal("a", c.GetRemote(EdgeHarness.Vni, vm.Mac)!.Peer!.Name);
 
-        var (migration, _) = await h.BeginAsync(vm, a, b);
-        await h.PauseAsync(migration, vm, a);
+        var (move, _) = await h.BeginAsync(vm, a, b);
+        await h.PauseAsync(move);
         await h.ResumeAnnouncingAsync(vm, b);
 
         // c asked a 0 ms ago on its clock: its answer has its whole lifetime left, yet it sends to b.

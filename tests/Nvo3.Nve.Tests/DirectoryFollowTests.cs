@@ -13,13 +13,13 @@ public class DirectoryFollowTests
         var b = await h.AddEdgeAsync("b", 2);
         var vm = await h.AddVmAsync(1, a);
         using var injector = await Injector.CreateAsync(h, 9);
-        var (migration, port) = await h.BeginAsync(vm, a, b);
-        await h.PauseAsync(migration, vm, a);
+        var (move, port) = await h.BeginAsync(vm, a, b);
+        await h.PauseAsync(move);
         injector.SendFrame(a, EdgeHarness.Vni, Injector.Probe(vm, 1)); // forwarded to b, held there
         await EdgeHarness.WaitAsync(() => port.HeldCount == 1, "b to hold the probe a forwarded");
         Assert.False(a.GetRedirect(EdgeHarness.Vni, vm.Mac)!.Timed);
 
-        await h.Authority.AbortMigrationAsync(migration.Id, "the transfer failed");
+        await h.Authority.AbortMigrationAsync(move.Record!.Id, "the transfer failed");
 
         await EdgeHarness.WaitAsync(() => a.GetRedirect(EdgeHarness.Vni, vm.Mac) is null, "a to end its untimed redirect");
         await EdgeHarness.WaitAsync(() => port.State == PortState.Learning, "b to give up the arriving port");
@@ -38,9 +38,9 @@ public class DirectoryFollowTests
         var a = await h.AddEdgeAsync("a", 1);
         var b = await h.AddEdgeAsync("b", 2);
         var vm = await h.AddVmAsync(1, a);
-        var (migration, port) = await h.BeginAsync(vm, a, b);
+        var (move, port) = await h.BeginAsync(vm, a, b);
 
-        await h.Authority.AbortMigrationAsync(migration.Id, "given up");
+        await h.Authority.AbortMigrationAsync(move.Record!.Id, "given up");
 
         await EdgeHarness.WaitAsync(() => port.State == PortState.Learning && !a.View.Redirects.ContainsKey((EdgeHarness.Vni, vm.Mac, "a")),
             "b to give up its port and a to see the redirect gone");

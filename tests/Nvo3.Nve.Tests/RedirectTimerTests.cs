@@ -20,8 +20,8 @@ public class RedirectTimerTests
         var b = await h.AddEdgeAsync("b", 2);
         var vm = await h.AddVmAsync(1, a);
         var injector = await Injector.CreateAsync(h, 9);
-        var (migration, _) = await h.BeginAsync(vm, a, b);
-        await h.PauseAsync(migration, vm, a);
+        var (move, _) = await h.BeginAsync(vm, a, b);
+        await h.PauseAsync(move);
         await h.ResumeAnnouncingAsync(vm, b);
         await EdgeHarness.WaitAsync(() => a.GetRedirect(EdgeHarness.Vni, vm.Mac) is { Timed: true }, "a to time its redirect");
         return (h, a, b, vm, injector);

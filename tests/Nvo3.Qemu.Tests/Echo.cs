@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 
 namespace Nvo3.Qemu.Tests;

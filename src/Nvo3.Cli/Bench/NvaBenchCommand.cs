@@ -25,7 +25,7 @@ internal static class NvaBenchCommand
         var subscribers = new Option<string>("--subscribers") { Description = "Watching subscriber counts for the fan-out measurement, comma-separated.", DefaultValueFactory = _ => "100,1000" };
         var fanoutMoves = new Option<int>("--fanout-moves") { Description = "Timed moves per subscriber count.", DefaultValueFactory = _ => 20 };
         var concurrency = new Option<int>("--concurrency") { Description = "Client tasks issuing moves (each on its own binding), and look-ups, at once.", DefaultValueFactory = _ => 8 };
-        var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to PATH." };
+        var json = JsonOutput.Create("the figures");
 
         var command = new Command("nva", "Measure the NVA through its gRPC API on each store: moves/s, look-ups/s, and how long one move takes to reach 100 and 1,000 watching subscribers (p50, p99).")
         {
@@ -40,8 +40,7 @@ internal static class NvaBenchCommand
                 p.GetValue(concurrency) is >= 1 and <= 256 and var c ? c : throw new ArgumentException("--concurrency must be 1 to 256."),
                 AtLeastOne(p.GetValue(fanoutMoves), "--fanout-moves"));
             string chosen = p.GetValue(store)!;
-            string? jsonPath = p.GetValue(json);
-            if (chosen == "etcd" && !LocalEtcd.IsInstalled)
+                        if (chosen == "etcd" && !LocalEtcd.IsInstalled)
             {
                 throw new IOException($"--store etcd needs etcd, and {LocalEtcd.ExecutablePath} is missing (apt-get install etcd-server).");
             }
@@ -70,11 +69,14 @@ internal static class NvaBenchCommand
                 }
             }
 
-            Console.Write(Table(figures, settings));
-            Console.WriteLine($"moves: unplanned activations alternating between two NVEs, {settings.Concurrency} client tasks each on its own binding; "
-                + $"look-ups: LookupByIp from {settings.Concurrency} tasks; fan-out: {settings.FanoutMoves} moves, from sending the move to each subscriber "
-                + $"receiving it, {NvaBenchSettings.SubscribersPerConnection} watch streams per HTTP/2 connection. NVA and clients in this process, on {Environment.ProcessorCount} cores.");
-            if (jsonPath is not null)
+            if (!JsonOutput.ToStdout(p, json))
+            {
+                Console.Write(Table(figures, settings));
+                Console.WriteLine($"moves: unplanned activations alternating between two NVEs, {settings.Concurrency} client tasks each on its own binding; "
+                    + $"look-ups: LookupByIp from {settings.Concurrency} tasks; fan-out: {settings.FanoutMoves} moves, from sending the move to each subscriber "
+                    + $"receiving it, {NvaBenchSettings.SubscribersPerConnection} watch streams per HTTP/2 connection. NVA and clients in this process, on {Environment.ProcessorCount} cores.");
+            }
+            await JsonOutput.WriteAsync(p, json, () =>
             {
                 var report = new JsonObject
                 {
@@ -97,8 +99,8 @@ internal static class NvaBenchCommand
                     ["backends"] = new JsonArray(figures.Select(f => (JsonNode)f.ToJson()).ToArray()),
                     ["skipped"] = skipped,
                 };
-                await File.WriteAllTextAsync(jsonPath, Json.Print(report) + "\n", ct).ConfigureAwait(false);
-            }
+                return Json.Print(report) + "\n";
+            }, ct).ConfigureAwait(false);
             return Cli.Ok;
         });
         return command;

@@ -77,4 +77,18 @@ public sealed record MigrationResult
 
     /// <summary>Hooks that failed after the activation (they could no longer abort), with their errors.</summary>
     public IReadOnlyList<string> HookFailures { get; init; } = [];
+
+    /// <summary>
+    /// A completed move that carried no state of ours (a namespace that stays, a VM that is only a
+    /// network stack, a task whose connections travel apart): its pause is the only figure.
+    /// </summary>
+    public static MigrationResult Stateless(string workload, MigrationMode mode, TimeSpan pause) => new()
+    {
+        Id = Guid.Empty,
+        Workload = workload,
+        Mode = mode,
+        Outcome = MigrationOutcome.Completed,
+        Downtime = pause,
+        StateVerified = true, // nothing was copied, so nothing can differ
+    };
 }

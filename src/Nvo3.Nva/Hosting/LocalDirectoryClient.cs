@@ -10,7 +10,7 @@ namespace Nvo3.Nva.Hosting;
 /// same rules and the same watch, for hosting NVEs beside the NVA (tests that run an NVE alone on
 /// a fake clock, single-process labs). Does not own the authority or the hub.
 /// </summary>
-public sealed class LocalDirectoryClient(Authority authority, WatchHub hub) : IDirectoryClient
+public sealed class LocalDirectoryClient(Authority authority, WatchHub hub) : IDirectoryClient, IMigrationDirectory
 {
     /// <inheritdoc />
     public Task<NveRecord> RegisterNveAsync(string name, IReadOnlyList<UnderlayEndpoint> underlay, ulong? ilaLocator, TimeSpan lease, Uri? agent,
@@ -31,6 +31,25 @@ public sealed class LocalDirectoryClient(Authority authority, WatchHub hub) : ID
 
     /// <inheritdoc />
     public Task<DirectorySnapshot> SnapshotAsync(CancellationToken cancellationToken = default) => authority.SnapshotAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Migration> BeginMigrationAsync(BeginMigrationRequest request, CancellationToken cancellationToken = default) =>
+        authority.BeginMigrationAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Migration> PauseMigrationAsync(string id, CancellationToken cancellationToken = default) => authority.PauseMigrationAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Migration> CommitMigrationAsync(string id, CancellationToken cancellationToken = default) => authority.CommitMigrationAsync(id, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Migration> AbortMigrationAsync(string id, string reason, CancellationToken cancellationToken = default) =>
+        authority.AbortMigrationAsync(id, reason, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<Migration> GetMigrationAsync(string id, CancellationToken cancellationToken = default) =>
+        await authority.GetMigrationAsync(id, cancellationToken).ConfigureAwait(false)
+        ?? throw new NvaException(NvaError.NotFound, $"No migration '{id}'.");
 
     /// <inheritdoc />
     public async IAsyncEnumerable<DirectoryChange> WatchAsync(long fromRevision, string nve = "", [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -131,7 +131,7 @@ internal sealed class DirectorySync(
     {
         if (binding.ActiveNve == name)
         {
-            redirects.Remove(binding.Vni, binding.Mac);
+            redirects.End(binding.Vni, binding.Mac);
             resolver.Forget(binding.Vni, binding.Mac);
         }
         else

@@ -103,7 +103,7 @@ internal sealed partial class Activation(
             port.ActivatedBy = trigger;
             port.State = PortState.Active;
         }
-        redirects.Remove(port.Vni, port.Mac);
+        redirects.End(port.Vni, port.Mac);
         resolver.Forget(port.Vni, port.Mac);
         counters.AddFlushed(flushed);
         counters.AddToTenant(flushed);

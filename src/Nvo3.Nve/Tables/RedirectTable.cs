@@ -72,7 +72,10 @@ internal sealed class RedirectTable(EdgeClock clock)
         }
     }
 
-    /// <summary>The binding runs here again (a move given up, or it came back): no redirect, nothing prepared.</summary>
+    /// <summary>The binding is active here (again): packets for it are delivered, not redirected. What the directory prepared stays.</summary>
+    public void End(uint vni, MacAddress mac) => _active.TryRemove((vni, mac), out _);
+
+    /// <summary>A move given up before its switchover: no redirect, nothing prepared.</summary>
     public void Remove(uint vni, MacAddress mac)
     {
         _active.TryRemove((vni, mac), out _);

@@ -56,7 +56,7 @@ public class Layer3Tests
         using var probes = new ProbeStream(vm2, vm1.IPv6!.Value, TimeSpan.FromMilliseconds(1));
         await LabFixture.WaitAsync(() => vm1.Probes.Unique > 20, "probes");
 
-        var move = new LabMove(f.Lab, vm1, Vni, f.A, f.C);
+        var move = new StepMove(f.Lab, vm1, Vni, f.A, f.C);
         await move.BeginAsync();
         await move.SwitchOverAsync();
         await Task.Delay(1000);

@@ -18,11 +18,11 @@ public class MobilityTests
         using var probes = new ProbeStream(peer, vm.IPv4!.Value, TimeSpan.FromMilliseconds(1));
         await LabFixture.WaitAsync(() => vm.Probes.Unique > 20, "probes to flow");
 
-        var first = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        var first = new StepMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
         await first.BeginAsync();
         await first.SwitchOverAsync();
         await first.CommitAsync();
-        var second = new LabMove(f.Lab, vm, LabFixture.Vni, f.B, f.C);
+        var second = new StepMove(f.Lab, vm, LabFixture.Vni, f.B, f.C);
         await second.BeginAsync();
         await second.SwitchOverAsync();
         await second.CommitAsync();
@@ -46,7 +46,7 @@ public class MobilityTests
         await using var f = await LabFixture.StartAsync(nves: 3);
         var vm = await f.VmAsync(1, f.A);
         using var injector = await Injector.CreateAsync(f, 9, register: true);
-        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        var move = new StepMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
         await move.BeginAsync();
         await move.SwitchOverAsync();
         await LabFixture.WaitAsync(() => f.A.GetRedirect(LabFixture.Vni, vm.Mac)?.ExpiresTicks < long.MaxValue / 2
@@ -70,7 +70,7 @@ public class MobilityTests
         await using var f = await LabFixture.StartAsync(nves: 2, configure: o => o with { ActivationBufferFrames = 8 });
         var vm = await f.VmAsync(1, f.A);
         using var injector = await Injector.CreateAsync(f, 9, register: true);
-        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        var move = new StepMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
         await move.BeginAsync();
 
         for (int i = 0; i < 20; i++)
@@ -122,7 +122,7 @@ public class AnnouncementTests
         await using var f = await LabFixture.StartAsync(nves: 3, configure: o => o with { AnnounceGrace = TimeSpan.FromMilliseconds(100), AnnounceCount = 3 });
         var vm = await f.VmAsync(1, f.A, Announcement.None);
         var watcher = await f.VmAsync(3, f.C);
-        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        var move = new StepMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
         await move.BeginAsync();
 
         await move.SwitchOverAsync(); // the VM says nothing; b waits 100 ms, then activates
@@ -141,7 +141,7 @@ public class AnnouncementTests
     {
         await using var f = await LabFixture.StartAsync(nves: 2, configure: o => o with { Activation = ActivationStrategy.Garp, AnnounceGrace = TimeSpan.FromSeconds(30) });
         var vm = await f.VmAsync(1, f.A, Announcement.Na);
-        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        var move = new StepMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
         await move.BeginAsync();
         var (switched, port) = (move.SwitchOverAsync(), f.B.GetPort(LabFixture.Vni, vm.Mac)!);
 
@@ -162,7 +162,7 @@ public class AnnouncementTests
         // lists link-local addresses, and the NA claims nothing but the MAC it comes from.
         await using var f = await LabFixture.StartAsync(nves: 2, configure: o => o with { Activation = ActivationStrategy.Na, AnnounceGrace = TimeSpan.FromSeconds(30) });
         var vm = await f.VmAsync(1, f.A, Announcement.Garp);
-        var move = new LabMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
+        var move = new StepMove(f.Lab, vm, LabFixture.Vni, f.A, f.B);
         await move.BeginAsync();
         var (switched, port) = (move.SwitchOverAsync(), f.B.GetPort(LabFixture.Vni, vm.Mac)!);
         await LabFixture.WaitAsync(() => f.B.Counters.Announcements >= 1, "the GARP to reach b");

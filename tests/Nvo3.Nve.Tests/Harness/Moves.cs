@@ -1,29 +1,31 @@
+using Nvo3.Mobility;
 using Nvo3.Nva;
 using Nvo3.Packets;
 
 namespace Nvo3.Nve.Tests;
 
-/// <summary>The network steps of a planned move, as the orchestrator takes them, for tests to take one at a time.</summary>
+/// <summary>Planned moves of a test VM taken with the orchestrator's own steps, one at a time, so a test can act between them.</summary>
 internal static class Moves
 {
     /// <summary>Steps 1–2: the NVA records the move, the VM's new port at <paramref name="to"/> waits Pending, <paramref name="from"/> knows where it goes.</summary>
-    public static async Task<(Migration Migration, LocalPort Port)> BeginAsync(this EdgeHarness h, TestVm vm, Edge from, Edge to)
+    public static async Task<(Move Move, LocalPort Port)> BeginAsync(this EdgeHarness h, TestVm vm, Edge from, Edge to)
     {
-        var migration = await h.Authority.BeginMigrationAsync(new BeginMigrationRequest(null, EdgeHarness.Vni, vm.Mac, to.Name, MigrationMode.Hot));
-        await EdgeHarness.WaitAsync(() => from.View.Redirects.ContainsKey((EdgeHarness.Vni, vm.Mac, from.Name)), $"{from.Name} to learn where vm{vm.N} goes");
+        var move = new Move(h.Directory, new MoveRequest($"vm{vm.N}", EdgeHarness.Vni, vm.Mac, [vm.IPv4, vm.IPv6], MigrationMode.Hot),
+            new EdgeControl(from), new EdgeControl(to));
+        await move.BeginAsync();
         var port = vm.Plug(to);
-        await EdgeHarness.WaitAsync(() => port.State == PortState.Pending, $"vm{vm.N}'s port at {to.Name} to pre-associate");
-        return (migration, port);
+        await move.PreparedAsync();
+        return (move, port);
     }
 
-    /// <summary>Step 4: the VM pauses at <paramref name="from"/>; its redirect starts.</summary>
-    public static async Task PauseAsync(this EdgeHarness h, Migration migration, TestVm vm, Edge from)
+    /// <summary>Step 4: the VM pauses at its source; its redirect starts.</summary>
+    public static async Task PauseAsync(this EdgeHarness h, Move move)
     {
-        Assert.Equal(migration.Destination, from.PausePort(EdgeHarness.Vni, vm.Mac));
-        await h.Authority.PauseMigrationAsync(migration.Id);
+        await move.PauseAsync();
+        Assert.Equal(move.Destination.Name, move.RedirectTo);
     }
 
-    /// <summary>Step 5 with an announcement: the VM runs at <paramref name="to"/> and sends a gratuitous ARP; waits until the NVA has it there.</summary>
+    /// <summary>Step 5 with an announcement: the VM runs at <paramref name="to"/> and sends a gratuitous ARP; waits until every NVE sees it there.</summary>
     public static async Task ResumeAnnouncingAsync(this EdgeHarness h, TestVm vm, Edge to)
     {
         to.ResumePort(EdgeHarness.Vni, vm.Mac);
