@@ -52,6 +52,19 @@ public class FaultTests
     }
 
     [Fact]
+    public async Task ResumedHookFails_AfterTheSwitchover_TheMoveCompletesAndNamesTheFailure()
+    {
+        await using var agents = await AgentPair.StartAsync();
+        var hooks = new RecordingHooks { OnResumed = () => throw new InvalidOperationException("the NVA is unreachable") };
+
+        var (result, _) = await MoveAsync(agents, "vm-late-hook", hooks);
+
+        Assert.Equal(MigrationOutcome.Completed, result.Outcome); // past the switchover a hook can no longer abort
+        Assert.Equal(["Resumed: the NVA is unreachable"], result.HookFailures);
+        Assert.NotNull(agents.Destination.Find("vm-late-hook"));
+    }
+
+    [Fact]
     public async Task DestinationStoppedDuringPreCopy_AbortedRunsAtSource()
     {
         await using var agents = await AgentPair.StartAsync();
