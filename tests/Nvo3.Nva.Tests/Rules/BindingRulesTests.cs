@@ -107,7 +107,9 @@ public class BindingRulesTests
         Assert.Equal(PlacementState.Associated, deactivated.At("a")!.State);
         Assert.Null(deactivated.ActiveNve);
         Assert.Equal(deactivated.Updated, twice.Updated); // nothing written the second time
-        Assert.Equal(NvaError.FailedPrecondition, await RefusedAsync(() => f.Authority.DeactivateAsync(DirectoryFixture.Vni, DirectoryFixture.Mac, "b")));
+        var elsewhere = await Assert.ThrowsAsync<NvaException>(() => f.Authority.DeactivateAsync(DirectoryFixture.Vni, DirectoryFixture.Mac, "b"));
+        Assert.Equal(NvaError.FailedPrecondition, elsewhere.Error);
+        Assert.Contains("(it is at a (Associated))", elsewhere.Message, StringComparison.Ordinal); // says where it is
     }
 
     [Fact]
