@@ -4,6 +4,7 @@ using Nvo3.Testing;
 namespace Nvo3.Lab.Tests;
 
 /// <summary>On the wire: every underlay packet of a demo decodes as VXLAN, and the packets in flight go from the old NVE to the new one.</summary>
+[Collection(ProbeCollection.Name)]
 public class CaptureTests
 {
     [Fact]
@@ -21,6 +22,7 @@ public class CaptureTests
 
             var frames = await Tshark.DissectFileAsync(path, TestContext.Current.CancellationToken);
 
+            Assert.Empty(RawProbes.Of(report).Lost); // the raw probe log, not only the lab's verdict
             Assert.True(report.Passed, report.Notes);
             var toWorkload = frames.Where(f => f.Values("ipv6.src").LastOrDefault() == "fd00:100::30").ToList();
             Assert.True(toWorkload.Count >= report.Probe.Sent, $"{toWorkload.Count} packets for {report.Probe.Sent} probes");
@@ -115,6 +117,7 @@ public class CaptureTests
 
             var frames = await Tshark.DissectFileAsync(path, TestContext.Current.CancellationToken);
 
+            Assert.Empty(RawProbes.Of(report).Lost); // the raw probe log, not only the lab's verdict
             Assert.True(report.Passed, report.Notes);
             Assert.True(frames.Count > report.Probe.Sent, $"{frames.Count} frames for {report.Probe.Sent} probes");
             Assert.All(frames, f =>

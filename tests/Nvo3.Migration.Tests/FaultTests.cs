@@ -21,7 +21,7 @@ public class FaultTests
         return (result, workload);
     }
 
-    private static async Task AssertRunsOnlyAtSourceAsync(AgentPair agents, Workload workload, MigrationResult result, Guid id)
+    internal static async Task AssertRunsOnlyAtSourceAsync(AgentPair agents, Workload workload, MigrationResult result, Guid id)
     {
         Assert.Equal(WorkloadState.Running, workload.State);
         Assert.Same(workload, agents.Source.Find(workload.Name));
@@ -49,6 +49,19 @@ public class FaultTests
         Assert.Equal(["Prepare", "Aborted"], hooks.Calls);
         Assert.Equal(result.Reason, hooks.AbortReason);
         await AssertRunsOnlyAtSourceAsync(agents, workload, result, result.Id);
+    }
+
+    [Fact]
+    public async Task ResumedHookFails_AfterTheSwitchover_TheMoveCompletesAndNamesTheFailure()
+    {
+        await using var agents = await AgentPair.StartAsync();
+        var hooks = new RecordingHooks { OnResumed = () => throw new InvalidOperationException("the NVA is unreachable") };
+
+        var (result, _) = await MoveAsync(agents, "vm-late-hook", hooks);
+
+        Assert.Equal(MigrationOutcome.Completed, result.Outcome); // past the switchover a hook can no longer abort
+        Assert.Equal(["Resumed: the NVA is unreachable"], result.HookFailures);
+        Assert.NotNull(agents.Destination.Find("vm-late-hook"));
     }
 
     [Fact]

@@ -76,9 +76,10 @@ internal sealed class AgentPair : IAsyncDisposable
 
     public IPEndPoint DestinationEndpoint => Destination.Endpoint;
 
-    public static async Task<AgentPair> StartAsync()
+    /// <summary>Starts both agents; the source on <paramref name="sourceTime"/> when given.</summary>
+    public static async Task<AgentPair> StartAsync(TimeProvider? sourceTime = null)
     {
-        var source = await MigrationAgent.StartAsync(new MigrationAgentOptions { Name = "server-a" });
+        var source = await MigrationAgent.StartAsync(new MigrationAgentOptions { Name = "server-a" }, sourceTime);
         var destination = await MigrationAgent.StartAsync(new MigrationAgentOptions { Name = "server-b" });
         return new AgentPair(source, destination);
     }

@@ -79,14 +79,21 @@ public class DeliveryTests
         var a = await h.AddEdgeAsync("a", 1);
         var b = await h.AddEdgeAsync("b", 2);
         var vm = await h.AddVmAsync(1, a);
-        var (move, _) = await h.BeginAsync(vm, a, b);
+        using var third = await Injector.CreateAsync(h, 9);
+        var (move, port) = await h.BeginAsync(vm, a, b);
         await h.PauseAsync(move);
         // b itself sends a packet for the VM to a (as a stale b would): a must not bounce it back.
         using var asB = new Injector2(h, b);
+        long sentBefore = a.Underlay.DatagramsSent;
         asB.SendFrame(a, EdgeHarness.Vni, Injector.Probe(vm, 1));
 
         await EdgeHarness.WaitAsync(() => a.Counters.Dropped(DropReason.RedirectLoop) == 1, "the loop to be refused");
         Assert.Equal(0, a.Counters.ForwardedInFlight);
+        Assert.Equal(sentBefore, a.Underlay.DatagramsSent); // nothing went back to b
+        // The same packet from anyone else does take the redirect: the guard refuses only the loop.
+        third.SendFrame(a, EdgeHarness.Vni, Injector.Probe(vm, 2));
+        await EdgeHarness.WaitAsync(() => port.HeldCount == 1, "b to hold the packet a forwarded");
+        Assert.Equal((1L, 1L), (a.Counters.ForwardedInFlight, a.Counters.Dropped(DropReason.RedirectLoop)));
     }
 
     [Fact]

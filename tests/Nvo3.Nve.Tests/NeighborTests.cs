@@ -86,6 +86,44 @@ public class NeighborTests
 
         Assert.Equal(1, a.Counters.NdReplies);
         Assert.Equal(vm2.Mac, NdFrames.AnsweredMac(vm1.Received.Single()));
+        Assert.Empty(vm2.Received); // dropped, not flooded to the solicited-node group
+    }
+
+    [Fact]
+    public async Task RarpRequest_FromAVm_IsAnsweredWithItsOwnAddressFromTheNva()
+    {
+        var (h, a, vm1, _) = await TwoVmsAsync();
+        await using var __ = h;
+        var frame = new byte[64];
+        // A tenant answering RARP is not asking: dropped, not answered.
+        int n = ArpWriter.WriteRarpReplyFrame(frame, vm1.Mac, vm1.IPv4, vm1.Mac, vm1.IPv4);
+        vm1.Send(frame.AsSpan(0, n));
+        await EdgeHarness.WaitAsync(() => a.Counters.Dropped(DropReason.Malformed) == 1, "the tenant's RARP reply to be dropped");
+
+        n = ArpWriter.WriteRarpRequestFrame(frame, vm1.Mac);
+        vm1.Send(frame.AsSpan(0, n)); // RFC 903: "what is my IP?"
+
+        await EdgeHarness.WaitAsync(() => vm1.Received.Count == 1, "the RARP reply");
+        var reply = vm1.Received.Single();
+        Assert.Equal(EtherType.Rarp, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(reply.AsSpan(12)));
+        Assert.True(ArpPacket.TryParse(reply.AsSpan(14), out var rarp, out _));
+        Assert.Equal((ArpOperation.ReverseReply, vm1.Mac, vm1.IPv4), (rarp.Operation, rarp.TargetMac, rarp.TargetIp));
+        Assert.Equal(1, a.Counters.Dropped(DropReason.Malformed));
+    }
+
+    [Fact]
+    public async Task ArpRequest_SentFromAnotherVmsAddress_IsDroppedBySourceGuardAndCounted()
+    {
+        var (h, a, vm1, vm2) = await TwoVmsAsync();
+        await using var __ = h;
+        var frame = new byte[64];
+        int n = ArpWriter.WriteRequestFrame(frame, vm1.Mac, vm2.IPv4, IpAddr.Parse("10.0.0.99"));
+
+        vm1.Send(frame.AsSpan(0, n)); // vm1 speaking for vm2's address
+
+        await EdgeHarness.WaitAsync(() => a.Counters.Dropped(DropReason.SourceGuard) == 1, "the spoofed request to be dropped");
+        Assert.Empty(vm1.Received);
+        Assert.Empty(vm2.Received);
     }
 
     [Theory]

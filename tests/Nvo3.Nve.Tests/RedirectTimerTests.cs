@@ -111,4 +111,24 @@ public class RedirectTimerTests
 
         Assert.Null(a.GetRedirect(EdgeHarness.Vni, vm.Mac));
     }
+
+    [Fact]
+    public async Task Redirect_ItsRecordSweptByTheNva_StillRunsOnTheOldNvesClock()
+    {
+        // The NVA's clock runs ahead: its sweep removes the redirect record while the old NVE's
+        // hold, on its own clock, has not passed. Packets still in flight must take the tunnel.
+        var nvaClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var (h, a, _, vm, injector) = await MovedAsync(nvaClock);
+        await using var _h = h;
+        using var _i = injector;
+
+        nvaClock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(1, await h.Authority.ExpireRedirectsAsync());
+        await EdgeHarness.WaitAsync(() => !a.View.Redirects.ContainsKey((EdgeHarness.Vni, vm.Mac, "a")), "a to see the record gone");
+
+        Assert.True(a.GetRedirect(EdgeHarness.Vni, vm.Mac) is { Timed: true });
+        injector.SendFrame(a, EdgeHarness.Vni, Injector.Probe(vm, 1));
+        await EdgeHarness.WaitAsync(() => vm.Probes().Contains(1), "the probe in flight to reach the VM at b");
+        Assert.Equal(1, a.Counters.ForwardedInFlight);
+    }
 }

@@ -114,7 +114,9 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         long sent = probes.Sent;
         long received = vm.Probes.Unique;
         long freq = Stopwatch.Frequency;
-        double downtime = activatedTicks == 0 ? -1 : vm.Probes.LongestGap(move.PausedTicks - freq / 20, activatedTicks + freq / 2) * 1000.0 / freq;
+        // The longest silence that overlaps the move (from its pause to half a second after the
+        // activation), counted whole even when it began before the pause was stamped.
+        double downtime = activatedTicks == 0 ? -1 : vm.Probes.LongestGap(move.PausedTicks, activatedTicks + freq / 2) * 1000.0 / freq;
         var entry = c.GetRemote(Vni, vm.Mac);
         double convergence = entry?.Peer?.Name == b.Name ? Math.Max(0, b.Milliseconds(activatedTicks, entry.ChangedTicks)) : -1;
         long forwarded = a.Counters.ForwardedInFlight - forwardedBefore;

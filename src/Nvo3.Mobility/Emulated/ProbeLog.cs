@@ -69,24 +69,33 @@ public sealed class ProbeLog
         return Seen(sequence);
     }
 
-    /// <summary>The longest time between consecutive arrivals within [<paramref name="fromTicks"/>, <paramref name="toTicks"/>], in ticks.</summary>
+    /// <summary>
+    /// The longest time between consecutive arrivals (in time order, over the whole log) that
+    /// overlaps [<paramref name="fromTicks"/>, <paramref name="toTicks"/>], in ticks. A gap counts
+    /// whole even when it began before the window: the last probe before a move may arrive well
+    /// before the moment the move is stamped paused, and clipping arrivals to the window would
+    /// measure the gap from the first probe inside it instead (or miss it altogether).
+    /// </summary>
     public long LongestGap(long fromTicks, long toTicks)
     {
-        // Arrivals are kept by sequence number; put the window's in time order (after the fact, not on the receive path).
+        // Arrivals are kept by sequence number; put them in time order (after the fact, not on the receive path).
         long highest = Math.Min(Highest, _seen.Length - 1);
-        var window = new List<long>();
+        var arrivals = new List<long>();
         for (long s = 0; s <= highest; s++)
         {
-            if (_seen[s] != 0 && _arrivals[s] >= fromTicks && _arrivals[s] <= toTicks)
+            if (_seen[s] != 0)
             {
-                window.Add(_arrivals[s]);
+                arrivals.Add(_arrivals[s]);
             }
         }
-        window.Sort();
+        arrivals.Sort();
         long longest = 0;
-        for (int i = 1; i < window.Count; i++)
+        for (int i = 1; i < arrivals.Count; i++)
         {
-            longest = Math.Max(longest, window[i] - window[i - 1]);
+            if (arrivals[i] >= fromTicks && arrivals[i - 1] <= toTicks)
+            {
+                longest = Math.Max(longest, arrivals[i] - arrivals[i - 1]);
+            }
         }
         return longest;
     }

@@ -7,6 +7,7 @@ using Nvo3.Packets;
 namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>Layer-3 networks: IP in VXLAN-GPE, the anycast gateway, ILA for IPv6.</summary>
+[Collection(ProbeCollection.Name)]
 public class Layer3Tests
 {
     private const uint Vni = 300;

@@ -6,6 +6,7 @@ using Nvo3.Packets;
 namespace Nvo3.Lab.Tests.Edges;
 
 /// <summary>Moves under a probe stream: packets in flight are forwarded, held and delivered in order, never looped.</summary>
+[Collection(ProbeCollection.Name)]
 public class MobilityTests
 {
     [Fact]

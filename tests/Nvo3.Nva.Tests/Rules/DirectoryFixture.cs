@@ -40,10 +40,11 @@ internal sealed class DirectoryFixture : IAsyncDisposable
 
     public MemoryStore Store => (MemoryStore)Authority.Store;
 
-    public static async Task<DirectoryFixture> CreateAsync(NvaSettings? settings = null, bool attach = true, bool housekeeping = false, TimeSpan? lease = null)
+    public static async Task<DirectoryFixture> CreateAsync(NvaSettings? settings = null, bool attach = true, bool housekeeping = false, TimeSpan? lease = null,
+        Nvo3.Nva.Storage.IDirectoryStore? store = null)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
-        var authority = new Authority(new MemoryStore(), settings ?? new NvaSettings(), time);
+        var authority = new Authority(store ?? new MemoryStore(), settings ?? new NvaSettings(), time);
         WatchHub? hub = null;
         if (housekeeping)
         {

@@ -74,10 +74,10 @@ internal sealed class EdgeHarness : IAsyncDisposable
     }
 
     /// <summary>Binds VM number <paramref name="n"/> (MAC 02:00:00:00:00:n, 10.0.0.n, fd00:100::n) at <paramref name="at"/> and wires it there.</summary>
-    public async Task<TestVm> AddVmAsync(int n, Edge at)
+    public async Task<TestVm> AddVmAsync(int n, Edge at, bool sticky = false)
     {
         var vm = new TestVm(n);
-        await Authority.AttachAsync(new AttachRequest(Vni, vm.Mac, [vm.IPv4, vm.IPv6], at.Name, $"vm{n}"));
+        await Authority.AttachAsync(new AttachRequest(Vni, vm.Mac, [vm.IPv4, vm.IPv6], at.Name, $"vm{n}", sticky));
         await WaitAsync(() => _edges.All(e => e.View.Bindings.TryGetValue((Vni, vm.Mac), out var b) && b.ActiveNve == at.Name), $"every NVE to see vm{n} at {at.Name}");
         vm.Plug(at);
         await WaitAsync(() => at.GetPort(Vni, vm.Mac)?.State == PortState.Active, $"vm{n}'s port at {at.Name} to be active");
