@@ -114,12 +114,13 @@ public class ConcurrentChangeRulesTests
     public async Task KeepAlive_TheNveRegisteredAgainMeanwhile_KeepsTheNewRegistration()
     {
         var (f, store, other) = await StartAsync();
-        store.BeforeNextCommit(() => other.RegisterNveAsync("b", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.2"))], 0xFD00_0000_0000_0002UL, TimeSpan.FromHours(1)));
+        // The NVE restarted on its own address, now with an agent, between the keep-alive's read and its commit.
+        store.BeforeNextCommit(() => other.RegisterNveAsync("b", [new UnderlayEndpoint(IpAddr.Parse("192.0.2.2"))], null, TimeSpan.FromHours(1), "http://192.0.2.2:7471/"));
 
         var expires = await f.Authority.KeepAliveAsync("b", TimeSpan.FromMinutes(5));
 
         var nve = (await f.Authority.GetNveAsync("b"))!;
         Assert.True(store.Conflicts >= 1);
-        Assert.Equal((0xFD00_0000_0000_0002UL, (DateTimeOffset?)expires), (nve.IlaLocator, nve.LeaseExpires));
+        Assert.Equal(("http://192.0.2.2:7471/", (DateTimeOffset?)expires), (nve.Agent, nve.LeaseExpires));
     }
 }

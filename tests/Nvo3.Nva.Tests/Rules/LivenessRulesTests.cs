@@ -63,13 +63,13 @@ public class LivenessRulesTests
     }
 
     [Fact]
-    public async Task KeepAlive_WithoutALease_RenewsForTheDefaultLease()
+    public async Task KeepAlive_WithoutALease_RenewsForTheLeaseItRegisteredWith()
     {
-        var f = await DirectoryFixture.CreateAsync(new NvaSettings { DefaultLease = TimeSpan.FromSeconds(7) });
+        var f = await DirectoryFixture.CreateAsync(new NvaSettings { DefaultLease = TimeSpan.FromSeconds(7) }, lease: TimeSpan.FromSeconds(40));
 
         var expires = await f.Authority.KeepAliveAsync("b", TimeSpan.Zero);
 
-        Assert.Equal(f.Time.GetUtcNow() + TimeSpan.FromSeconds(7), expires);
+        Assert.Equal(f.Time.GetUtcNow() + TimeSpan.FromSeconds(40), expires);
         Assert.Equal(expires, (await f.Authority.GetNveAsync("b"))!.LeaseExpires);
     }
 

@@ -121,11 +121,12 @@ public class RuleEdgeTests
     public async Task Activate_StaleClaimWhileActiveNowhere_NamesNoNve()
     {
         var f = await DirectoryFixture.CreateAsync();
-        await f.ClaimAsync("b", 5);
-        await f.Authority.DeactivateAsync(DirectoryFixture.Vni, DirectoryFixture.Mac, "b");
+        await f.ClaimAsync("b", 2);
+        await f.ClaimAsync("a", 3);
+        await f.Authority.DeactivateAsync(DirectoryFixture.Vni, DirectoryFixture.Mac, "a");
 
-        var ex = await Assert.ThrowsAsync<NvaException>(() => f.ClaimAsync("c", 4));
+        var ex = await Assert.ThrowsAsync<NvaException>(() => f.ClaimAsync("c", 2));
 
-        Assert.Contains("the binding is at 5 (no NVE)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the binding is at 3 (no NVE)", ex.Message, StringComparison.Ordinal);
     }
 }

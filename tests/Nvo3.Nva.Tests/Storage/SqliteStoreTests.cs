@@ -122,20 +122,6 @@ public sealed class SqliteStoreTests : DirectoryStoreConformanceTests, IDisposab
     }
 
     [Fact]
-    public async Task Open_TheStoresOwnConnection_SyncsEveryCommitInFull()
-    {
-        await using var store = SqliteStore.Open(_folder.File("synchronous.db"));
-        // synchronous is a setting of each connection: only the store's own can say what its commits do.
-        var connection = (Microsoft.Data.Sqlite.SqliteConnection)typeof(SqliteStore)
-            .GetField("_connection", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(store)!;
-        using var command = connection.CreateCommand();
-
-        command.CommandText = "PRAGMA synchronous";
-
-        Assert.Equal(2L, command.ExecuteScalar()); // 2 = FULL; NORMAL (1) may lose the last commits on a power cut
-    }
-
-    [Fact]
     public async Task CommitAsync_PastKeepRevisions_CompactsTheLogAutomatically()
     {
         await using var store = SqliteStore.Open(_folder.File("auto-compact.db"), new SqliteStoreOptions { KeepRevisions = 10 });
