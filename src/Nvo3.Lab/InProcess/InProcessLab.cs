@@ -8,6 +8,7 @@ using Nvo3.Mobility;
 using Nvo3.Mobility.Emulated;
 using Nvo3.Nva;
 using Nvo3.Nva.Client;
+using Nvo3.Security;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Storage;
 using Nvo3.Nve;
@@ -33,12 +34,16 @@ public sealed class InProcessLab : IAsyncDisposable
     private readonly bool _ownsCapture;
     private readonly string _storeSpec;
 
-    private InProcessLab(LabOptions options, NvaServer nva, string storeSpec, string? tempDirectory, ILoggerFactory loggerFactory)
+    private readonly LabPki? _pki;
+    private readonly List<NvaClient> _nveClients = [];
+
+    private InProcessLab(LabOptions options, NvaServer nva, string storeSpec, string? tempDirectory, ILoggerFactory loggerFactory, LabPki? pki)
     {
         Options = options;
         Nva = nva;
         _storeSpec = storeSpec;
-        Client = new NvaClient(nva.Address);
+        _pki = pki;
+        Client = new NvaClient([nva.Address], pki?.Operator);
         _tempDirectory = tempDirectory;
         _loggerFactory = loggerFactory;
         // A random 127.A.B.0/24 (and fd00:4e56:X::/64) per lab, so labs in parallel never collide.
@@ -85,15 +90,21 @@ public sealed class InProcessLab : IAsyncDisposable
             temp = Directory.CreateTempSubdirectory("nvo3-lab-").FullName;
             store = "sqlite:" + Path.Combine(temp, "nva.db");
         }
-        var nva = await StartNvaAsync(store, "127.0.0.1:0", options, loggerFactory, cancellationToken).ConfigureAwait(false);
-        return new InProcessLab(options, nva, store, temp, loggerFactory);
+        var pki = options.Tls ? new LabPki() : null;
+        var nva = await StartNvaAsync(store, "127.0.0.1:0", options, pki, loggerFactory, cancellationToken).ConfigureAwait(false);
+        return new InProcessLab(options, nva, store, temp, loggerFactory, pki);
     }
 
-    private static async Task<NvaServer> StartNvaAsync(string store, string listen, LabOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private static async Task<NvaServer> StartNvaAsync(string store, string listen, LabOptions options, LabPki? pki, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         var opened = await DirectoryStores.OpenAsync(store, cancellationToken).ConfigureAwait(false);
-        return await NvaServer.StartAsync(opened, new NvaServerOptions { Listen = listen, Settings = options.Nva, SweepInterval = TimeSpan.FromMilliseconds(50) },
-            loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await NvaServer.StartAsync(opened, new NvaServerOptions
+        {
+            Listen = listen,
+            Settings = options.Nva,
+            SweepInterval = TimeSpan.FromMilliseconds(50),
+            Security = pki is null ? TransportSecurity.Insecure : TransportSecurity.MutualTls(pki.Nva),
+        }, loggerFactory: loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops the NVA (its store stays), as a crash or an upgrade would; the NVEs carry on with what they have.</summary>
@@ -106,7 +117,7 @@ public sealed class InProcessLab : IAsyncDisposable
     /// <summary>Starts the NVA again on the same address and store (use a durable store: <c>Store = "sqlite"</c>).</summary>
     public async Task RestartNvaAsync(CancellationToken cancellationToken = default)
     {
-        Nva = await StartNvaAsync(_storeSpec, $"{Client.Address.Host}:{Client.Address.Port}", Options, _loggerFactory, cancellationToken).ConfigureAwait(false);
+        Nva = await StartNvaAsync(_storeSpec, $"{Client.Address.Host}:{Client.Address.Port}", Options, _pki, _loggerFactory, cancellationToken).ConfigureAwait(false);
         _nvaStopped = false;
     }
 
@@ -131,11 +142,18 @@ public sealed class InProcessLab : IAsyncDisposable
         int index = _edges.Count + 1;
         var options = Options.ConfigureNve(new EdgeOptions { Name = name, Underlay = endpoint, Lease = TimeSpan.FromSeconds(10), IlaLocator = LocatorFor(index) });
         options = configure?.Invoke(options) ?? options;
-        var edge = await Edge.StartAsync(options, Client, loggerFactory: _loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Each NVE talks to the NVA as itself (with TLS: its own certificate).
+        var client = Client;
+        if (_pki is not null)
+        {
+            client = new NvaClient([Client.Address], _pki.Nve(name));
+            _nveClients.Add(client);
+        }
+        var edge = await Edge.StartAsync(options, client, loggerFactory: _loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         Capture?.Attach(edge);
         _edges.Add(edge);
         // The emulated VMs' host beside the NVE, its migration agent on loopback TCP.
-        _hosts[name] = await EmulatedHost.StartAsync(edge, Client, new IPEndPoint(IPAddress.Loopback, 0), _loggerFactory).ConfigureAwait(false);
+        _hosts[name] = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(IPAddress.Loopback, 0), _loggerFactory).ConfigureAwait(false);
         return edge;
     }
 
@@ -210,6 +228,11 @@ public sealed class InProcessLab : IAsyncDisposable
             await edge.DisposeAsync().ConfigureAwait(false);
         }
         Client.Dispose();
+        foreach (var client in _nveClients)
+        {
+            client.Dispose();
+        }
+        _pki?.Dispose();
         if (!_nvaStopped)
         {
             await Nva.DisposeAsync().ConfigureAwait(false);

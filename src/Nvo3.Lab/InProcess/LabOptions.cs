@@ -12,6 +12,13 @@ public sealed record LabOptions
     /// <summary>The NVA's store: "memory" (default) or "sqlite" (a file in a temporary folder, removed at the end).</summary>
     public string Store { get; init; } = "memory";
 
+    /// <summary>
+    /// Mutual TLS between the NVEs, the lab and the NVA, with a throw-away CA made for the lab (in
+    /// memory): each NVE talks to the NVA with its own <c>nvo3://nve/NAME</c> certificate, the lab
+    /// as an operator, so the tested path is the secure one. Default on.
+    /// </summary>
+    public bool Tls { get; init; } = true;
+
     /// <summary>The NVA's rules.</summary>
     public NvaSettings Nva { get; init; } = new() { RedirectGrace = TimeSpan.FromMilliseconds(250), DefaultLease = TimeSpan.FromSeconds(10) };
 
