@@ -6,12 +6,20 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use: tshark dissects captures, etcd-server backs the etcd store,
-# iperf3/arping/iproute2/ping drive the netns lab and bench netns.
-packages=(tshark etcd-server iperf3 arping iproute2 iputils-ping)
-commands=(tshark etcd iperf3 arping ip ping)
+# iperf3/arping/iproute2/ping drive the netns lab and bench netns; QEMU, qemu-img, a guest kernel
+# and a static busybox make and run the QEMU guests; headless chromium opens the demo's HTML
+# report. Each is probed by a command it installs, or by a path (a glob) when it installs no command.
+packages=(tshark etcd-server iperf3 arping iproute2 iputils-ping qemu-system-x86 qemu-utils linux-image-cloud-amd64 busybox-static chromium)
+commands=(tshark etcd iperf3 arping ip ping qemu-system-x86_64 qemu-img '/boot/vmlinuz-*-cloud-amd64' /usr/share/doc/busybox-static chromium)
 missing=()
 for i in "${!packages[@]}"; do
-  command -v "${commands[$i]}" >/dev/null 2>&1 || missing+=("${packages[$i]}")
+  probe=${commands[$i]}
+  if [[ $probe == /* ]]; then
+    # shellcheck disable=SC2086 # the glob is meant to expand
+    ls -d $probe >/dev/null 2>&1 || missing+=("${packages[$i]}")
+  else
+    command -v "$probe" >/dev/null 2>&1 || missing+=("${packages[$i]}")
+  fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -56,7 +56,7 @@ public class PipelineBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public void LookupAndEncapsulate()
     {
-        _edge.Underlay.DiscardSends = true;
+        ((UdpUnderlay)_edge.Underlay).DiscardSends = true;
         for (int i = 0; i < Batch; i++)
         {
             _edge.FromTenant(_port, _batch, i, _scratch);
@@ -66,7 +66,7 @@ public class PipelineBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public void LookupEncapsulateAndSend()
     {
-        _edge.Underlay.DiscardSends = false;
+        ((UdpUnderlay)_edge.Underlay).DiscardSends = false;
         for (int i = 0; i < Batch; i++)
         {
             _edge.FromTenant(_port, _batch, i, _scratch);

@@ -12,7 +12,7 @@ internal static class BenchDataplaneCommand
     {
         var sizes = Cli.ListOption("--sizes", "Tenant frame sizes in bytes", [64, 1400], Cli.ParseInt);
         var seconds = new Option<double>("--seconds") { Description = "How long each size is measured.", DefaultValueFactory = _ => 3 };
-        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
+        var json = JsonOutput.Create("the figures");
         var command = new Command("dataplane", "Encapsulate → UDP → decapsulate between two NVEs on loopback: frames per second for each frame size.") { sizes, seconds, json };
         command.Handle(async (p, ct) =>
         {
@@ -30,8 +30,11 @@ internal static class BenchDataplaneCommand
                 table.Add($"{f.FrameBytes} B", f.Sent.ToString(CultureInfo.InvariantCulture), f.Received.ToString(CultureInfo.InvariantCulture),
                     $"{100.0 * (f.Sent - f.Received) / Math.Max(1, f.Sent):0.00} %", $"{f.PacketsPerSecond:N0}", $"{f.BitsPerSecond / 1e9:0.000} G");
             }
-            Console.Write(table);
-            if (p.GetValue(json) is { } path)
+            if (!JsonOutput.ToStdout(p, json))
+            {
+                Console.Write(table);
+            }
+            await JsonOutput.WriteAsync(p, json, () =>
             {
                 var array = new JsonArray(figures.Select(f => (JsonNode)new JsonObject
                 {
@@ -42,8 +45,8 @@ internal static class BenchDataplaneCommand
                     ["packetsPerSecond"] = f.PacketsPerSecond,
                     ["bitsPerSecond"] = f.BitsPerSecond,
                 }).ToArray());
-                await File.WriteAllTextAsync(path, Json.Print(new JsonObject { ["dataplane"] = array }), ct).ConfigureAwait(false);
-            }
+                return new JsonObject { ["dataplane"] = array };
+            }, ct).ConfigureAwait(false);
             return Cli.Ok;
         });
         return command;

@@ -12,7 +12,7 @@ internal static class BenchL3Command
     {
         var sizes = Cli.ListOption("--sizes", "Tenant frame sizes in bytes", [64, 512, 1400], Cli.ParseInt);
         var seconds = new Option<double>("--seconds") { Description = "How long each size is measured in each network.", DefaultValueFactory = _ => 2 };
-        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file." };
+        var json = JsonOutput.Create("the figures");
         var command = new Command("l3", "The same UDP traffic between two NVEs in an L2 network (VXLAN, inner Ethernet) and an L3 one (VXLAN-GPE, no inner Ethernet): bytes per packet on the wire and packets per second, with the ratios L3 / L2.")
         {
             sizes, seconds, json,
@@ -49,12 +49,12 @@ internal static class BenchL3Command
                     ["rateRatio"] = b.PacketsPerSecond / a.PacketsPerSecond,
                 });
             }
-            Console.Write(table);
-            Console.WriteLine("Bytes per packet count the whole underlay frame: outer Ethernet 14, IPv4 20, UDP 8, VXLAN or GPE 8, then the inner frame (L2) or packet (L3).");
-            if (p.GetValue(json) is { } path)
+            if (!JsonOutput.ToStdout(p, json))
             {
-                await File.WriteAllTextAsync(path, Json.Print(new JsonObject { ["l3"] = rows }), ct).ConfigureAwait(false);
+                Console.Write(table);
+                Console.WriteLine("Bytes per packet count the whole underlay frame: outer Ethernet 14, IPv4 20, UDP 8, VXLAN or GPE 8, then the inner frame (L2) or packet (L3).");
             }
+            await JsonOutput.WriteAsync(p, json, () => new JsonObject { ["l3"] = rows }, ct).ConfigureAwait(false);
             return Cli.Ok;
         });
         return command;

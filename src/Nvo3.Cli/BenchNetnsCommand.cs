@@ -11,7 +11,7 @@ internal static class BenchNetnsCommand
     public static Command Create()
     {
         var seconds = new Option<double>("--seconds") { Description = "How long each iperf3 measurement runs.", DefaultValueFactory = _ => 5 };
-        var json = new Option<string?>("--json") { Description = "Write the figures and the ratios Nvo3 / kernel as JSON to this file." };
+        var json = JsonOutput.Create("the figures and the ratios Nvo3 / kernel");
         var prefix = new Option<string>("--prefix") { Description = "Name prefix of the two topologies' namespaces.", DefaultValueFactory = _ => "n3b" };
         var command = new Command("netns", "Two servers and two VMs in namespaces, once over kernel vxlan devices and once over Nvo3 NVEs: TCP goodput, 64-byte packets per second and ping RTT, with Nvo3 / kernel (root; iperf3, ping).")
         {
@@ -29,23 +29,22 @@ internal static class BenchNetnsCommand
             table.Add("kernel vxlan", Gbps(result.Kernel.TcpGoodputBps), Pps(result.Kernel.SmallPacketsPerSecond), Ms(result.Kernel.PingRttMs));
             table.Add("nvo3 (TAP)", Gbps(result.Nvo3.TcpGoodputBps), Pps(result.Nvo3.SmallPacketsPerSecond), Ms(result.Nvo3.PingRttMs));
             table.Add("nvo3 / kernel", Ratio(result.TcpRatio), Ratio(result.PpsRatio), Ratio(result.RttRatio));
-            Console.Write(table);
-            if (p.GetValue(json) is { } path)
+            if (!JsonOutput.ToStdout(p, json))
             {
-                var report = new JsonObject
-                {
-                    ["seconds"] = result.Seconds,
-                    ["kernel"] = Figures(result.Kernel),
-                    ["nvo3"] = Figures(result.Nvo3),
-                    ["ratios"] = new JsonObject
-                    {
-                        ["tcpGoodput"] = Math.Round(result.TcpRatio, 4),
-                        ["smallPacketsPerSecond"] = Math.Round(result.PpsRatio, 4),
-                        ["pingRtt"] = Math.Round(result.RttRatio, 4),
-                    },
-                };
-                await File.WriteAllTextAsync(path, Json.Print(report), ct).ConfigureAwait(false);
+                Console.Write(table);
             }
+            await JsonOutput.WriteAsync(p, json, () => new JsonObject
+            {
+                ["seconds"] = result.Seconds,
+                ["kernel"] = Figures(result.Kernel),
+                ["nvo3"] = Figures(result.Nvo3),
+                ["ratios"] = new JsonObject
+                {
+                    ["tcpGoodput"] = Math.Round(result.TcpRatio, 4),
+                    ["smallPacketsPerSecond"] = Math.Round(result.PpsRatio, 4),
+                    ["pingRtt"] = Math.Round(result.RttRatio, 4),
+                },
+            }, ct).ConfigureAwait(false);
             return Cli.Ok;
         });
         return command;

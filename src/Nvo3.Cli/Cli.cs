@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Nvo3.Nva;
 using Nvo3.Nva.Client;
 using Nvo3.Nva.Hosting;
+using Nvo3.Security;
 
 namespace Nvo3.Cli;
 
@@ -63,6 +64,18 @@ internal static class Cli
     /// <summary>An invariant-culture number (no thousands separators).</summary>
     public static double ParseDouble(string text) => double.Parse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The folder of this process's certificate (<c>cert.pem</c>, <c>key.pem</c>, <c>ca.pem</c> from <c>nvo3 pki issue</c>).</summary>
+    public static Option<string?> TlsDirOption() => new("--tls-dir")
+    {
+        Description = $"Serve mutual TLS with the certificate in this folder (cert.pem, key.pem, ca.pem from nvo3 pki issue; default: ${TlsMaterial.DirectoryVariable} when set).",
+    };
+
+    /// <summary>The explicit switch for plain text.</summary>
+    public static Option<bool> InsecureOption() => new("--insecure")
+    {
+        Description = "Plain text: no certificates, anyone who reaches the port is trusted (a warning is logged). Not with --tls-dir.",
+    };
+
     /// <summary>The switch for machine-readable output.</summary>
     public static Option<bool> JsonOption() => new("--json") { Description = "Print JSON instead of a table." };
 
@@ -104,7 +117,8 @@ internal static class Cli
 
     /// <summary>
     /// Sets an action that runs <paramref name="body"/> and turns failures into one clear line on
-    /// stderr and an exit code: refusals and unreachable NVAs exit 1, bad input exits 2.
+    /// stderr and an exit code: refusals, unreachable NVAs and anything unexpected exit 1, bad
+    /// input exits 2; never a stack trace (the full exception is printed only at --log-level Debug).
     /// </summary>
     public static void Handle(this Command command, Func<ParseResult, CancellationToken, Task<int>> body)
     {
@@ -117,31 +131,52 @@ internal static class Cli
             }
             catch (NvaException ex)
             {
-                await Console.Error.WriteLineAsync($"{name}: {ex.Message}").ConfigureAwait(false);
-                return ex.Error == NvaError.InvalidArgument ? Usage : Failed;
+                return await FailAsync(name, ex.Message, ex.Error == NvaError.InvalidArgument ? Usage : Failed).ConfigureAwait(false);
             }
             catch (ArgumentException ex)
             {
                 // Its Message ends in " (Parameter 'x')", which names our code, not the user's option.
                 string message = ex.ParamName is { } parameter ? ex.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : ex.Message;
-                await Console.Error.WriteLineAsync($"{name}: {message}").ConfigureAwait(false);
-                return Usage;
+                return await FailAsync(name, message, Usage).ConfigureAwait(false);
             }
             catch (FormatException ex)
             {
-                await Console.Error.WriteLineAsync($"{name}: {ex.Message}").ConfigureAwait(false);
-                return Usage;
+                return await FailAsync(name, ex.Message, Usage).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
             {
-                await Console.Error.WriteLineAsync($"{name}: {ex.Message}").ConfigureAwait(false);
-                return Failed;
+                return await FailAsync(name, ex.Message, Failed).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await Console.Error.WriteLineAsync($"{name}: interrupted.").ConfigureAwait(false);
-                return 130;
+                return await FailAsync(name, "interrupted.", 130).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // A bug or a failure nobody sorted yet: still one line, with what it was.
+                int code = await FailAsync(name, $"unexpected {ex.GetType().Name}: {ex.Message}", Failed).ConfigureAwait(false);
+                if (WantsDebug(parseResult))
+                {
+                    await Console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+                }
+                return code;
             }
         });
     }
+
+    /// <summary>Prints "<paramref name="name"/>: <paramref name="message"/>" as one line on stderr and returns <paramref name="exitCode"/>.</summary>
+    public static async Task<int> FailAsync(string name, string message, int exitCode)
+    {
+        await Console.Error.WriteLineAsync(OneLine($"{name}: {message}")).ConfigureAwait(false);
+        return exitCode;
+    }
+
+    /// <summary><paramref name="text"/> with its line breaks (a gRPC detail, an inner message) folded into spaces.</summary>
+    public static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    // True when the command has a --log-level option set to Debug or Trace.
+    private static bool WantsDebug(ParseResult parseResult) =>
+        parseResult.CommandResult.Command.Options.OfType<Option<LogLevel>>().FirstOrDefault(o => o.Name == "--log-level") is { } option
+        && parseResult.GetValue(option) <= LogLevel.Debug;
 }

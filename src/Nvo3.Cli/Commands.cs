@@ -16,5 +16,6 @@ internal static class Commands
         yield return MigrateCommand.Create();
         yield return MigrationCommand.Create();
         yield return BenchCommand.Create();
+        yield return PkiCommand.Create();
     }
 }

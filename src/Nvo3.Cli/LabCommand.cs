@@ -2,13 +2,14 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Nvo3.Lab.Netns;
+using Nvo3.Nva;
 
 namespace Nvo3.Cli;
 
 /// <summary><c>nvo3 lab netns up|status|migrate|down</c>: the lab across Linux network namespaces with real kernel stacks.</summary>
 internal static class LabCommand
 {
-    public static Command Create() => new("lab", "Labs: the netns lab with real kernel network stacks (the in-process lab runs with nvo3 demo).") { CreateNetns() };
+    public static Command Create() => new("lab", "Labs: the netns lab with real kernel network stacks (the in-process lab runs with nvo3 demo), and the QEMU guest image.") { CreateNetns(), ImageCommand.Create() };
 
     private static Option<string> PrefixOption() => new("--prefix")
     {
@@ -119,7 +120,7 @@ internal static class LabCommand
         migrate.Handle(async (p, ct) =>
         {
             using var lab = NetnsLab.Open(p.GetValue(state) ?? NetnsLabOptions.DefaultStateDirectory(p.GetValue(prefix)!));
-            var move = await lab.MigrateAsync(p.GetValue(vm)!, p.GetValue(to)!, p.GetValue(mode)!, ct).ConfigureAwait(false);
+            var move = await lab.MigrateAsync(p.GetValue(vm)!, p.GetValue(to)!, p.GetValue(mode) == "cold" ? MigrationMode.Cold : MigrationMode.Hot, ct).ConfigureAwait(false);
             if (p.GetValue(json))
             {
                 Console.WriteLine(Json.Print(new JsonObject

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Nvo3.Nva;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Storage;
+using Nvo3.Security;
 
 namespace Nvo3.Cli;
 
@@ -15,7 +16,7 @@ internal static class NvaCommand
         var store = new Option<string>("--store")
         {
             Description = $"Where the directory lives: {DirectoryStores.Syntax}. SQLite and etcd keep every acknowledged change across a crash.",
-            DefaultValueFactory = _ => "sqlite:nvo3-nva.db",
+            DefaultValueFactory = _ => StateDirectory.DefaultNvaStore(),
         };
         var listen = new Option<string>("--listen")
         {
@@ -70,11 +71,13 @@ internal static class NvaCommand
         };
         var keepEnded = new Option<int>("--max-ended-migrations") { Description = "The most ended migration records kept (the oldest go first).", DefaultValueFactory = _ => defaults.MaxEndedMigrations };
         var logLevel = Cli.LogLevelOption();
+        var tlsDir = Cli.TlsDirOption();
+        var insecure = Cli.InsecureOption();
 
         var serve = new Command("serve", "Run the NVA: the directory of networks, NVEs and bindings, with its gRPC API. Several may serve one etcd cluster; "
             + "one of them, elected, runs the housekeeping. Stops on Ctrl+C or SIGTERM.")
         {
-            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, leaderLease, replica, prepared, paused, activated, retention, keepEnded, logLevel,
+            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, leaderLease, replica, prepared, paused, activated, retention, keepEnded, tlsDir, insecure, logLevel,
         };
         serve.Handle(async (p, ct) =>
         {
@@ -94,13 +97,16 @@ internal static class NvaCommand
                 MaxEndedMigrations = NotNegative(p.GetValue(keepEnded), "--max-ended-migrations"),
             };
             var leaderTtl = p.GetValue(leaderLease) is >= 2 and <= 3600 and var l ? TimeSpan.FromSeconds(l) : throw new ArgumentException("--leader-lease-seconds must be 2 to 3600.");
+            // Certificates are loaded before the store is opened: a bad --tls-dir changes nothing.
+            var security = TransportSecurity.FromOptions(p.GetValue(tlsDir), p.GetValue(insecure));
             using var logging = Cli.Logging(p.GetValue(logLevel));
             var spec = p.GetValue(store)!;
             var opened = await DirectoryStores.OpenAsync(spec, logging, ct).ConfigureAwait(false);
             await using var server = await NvaServer.StartAsync(opened,
-                new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, LeaderLease = leaderTtl, ReplicaName = p.GetValue(replica) },
+                new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, LeaderLease = leaderTtl, ReplicaName = p.GetValue(replica), Security = security },
                 loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
-            Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}); Ctrl+C stops.");
+            string transport = security.Mode == TransportSecurityMode.Unspecified ? "" : ", " + security;
+            Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}{transport}); Ctrl+C stops.");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

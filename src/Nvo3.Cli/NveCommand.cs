@@ -5,7 +5,7 @@ using Nvo3.Nva.Grpc;
 
 namespace Nvo3.Cli;
 
-/// <summary><c>nvo3 nve add|list|remove</c> (and <c>run</c>, the edge itself).</summary>
+/// <summary><c>nvo3 nve add|list|delete</c> (<c>remove</c> is an alias) (and <c>run</c>, the edge itself).</summary>
 internal static partial class NveCommand
 {
     public static Command Create()
@@ -46,16 +46,18 @@ internal static partial class NveCommand
             return Cli.Ok;
         });
 
-        var remove = new Command("remove", "Remove an NVE that hosts no binding.") { nva, name };
-        remove.Handle(async (p, ct) =>
+        // "delete" is the removal verb of vn, nve and vm alike; "remove" is kept as an alias.
+        var delete = new Command("delete", "Delete an NVE that hosts no binding.") { nva, name };
+        delete.Aliases.Add("remove");
+        delete.Handle(async (p, ct) =>
         {
             using var client = Cli.Connect(p.GetValue(nva)!);
             await client.RemoveNveAsync(p.GetValue(name)!, ct).ConfigureAwait(false);
-            Console.WriteLine($"removed NVE '{p.GetValue(name)}'");
+            Console.WriteLine($"deleted NVE '{p.GetValue(name)}'");
             return Cli.Ok;
         });
 
-        var command = new Command("nve", "NVEs (Network Virtualization Edges).") { add, list, remove };
+        var command = new Command("nve", "NVEs (Network Virtualization Edges).") { add, list, delete };
         AddRun(command);
         return command;
     }

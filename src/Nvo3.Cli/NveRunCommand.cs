@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Nvo3.Lab;
+using Nvo3.Hosting;
 using Nvo3.Migration;
+using Nvo3.Mobility.Agent;
+using Nvo3.Mobility.Emulated;
 using Nvo3.Nva;
-using Nvo3.Nva.Hosting;
 using Nvo3.Nve;
-using Nvo3.Nve.Agent;
 using Nvo3.Packets;
 
 namespace Nvo3.Cli;
@@ -19,8 +19,9 @@ internal static partial class NveCommand
         var nva = Cli.NvaOption();
         var name = new Option<string>("--name") { Description = "The NVE's name in the directory.", Required = true };
         var underlay = new Option<string>("--underlay") { Description = "Where it receives VXLAN: ADDR (UDP 4789), ADDR:PORT or [IPv6]:PORT.", Required = true };
-        var mode = new Option<string>("--mode") { Description = "pull: look up remote locations when their lifetime runs out; push: follow the NVA's watch.", DefaultValueFactory = _ => "pull" };
-        mode.AcceptOnlyFromAmong("pull", "push");
+        var update = new Option<string>("--update") { Description = "pull: look up remote locations when their lifetime runs out; push: follow the NVA's watch.", DefaultValueFactory = _ => "pull" };
+        update.AcceptOnlyFromAmong("pull", "push");
+        var mode = RenamedOption.Old("--mode", update, "pull", "push");
         var activation = new Option<ActivationStrategy>("--activation")
         {
             Description = "When a VM arriving by migration activates: on its first Garp, Na, Rarp, Any announcement, or Immediate on resume.",
@@ -49,13 +50,14 @@ internal static partial class NveCommand
 
         var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally TAP ports, its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
+            nva, name, underlay, update, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, stats, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
+            string updateMode = RenamedOption.Resolve(p, update, mode);
             var hosted = (p.GetValue(vms) ?? []).Select(ParseVm).ToList();
             var tapSpecs = (p.GetValue(taps) ?? []).Select(ParseTap).ToList();
-            var agentEndpoint = p.GetValue(agentListen) is { } listen ? NvaServer.ParseListen(listen) : null;
+            var agentEndpoint = p.GetValue(agentListen) is { } listen ? GrpcHost.ParseListen(listen, AgentServer.DefaultPort) : null;
             if (hosted.Count > 0 && agentEndpoint is null)
             {
                 throw new ArgumentException("--vm needs --agent-listen: the VMs move through the agent.");
@@ -66,7 +68,7 @@ internal static partial class NveCommand
             {
                 Name = p.GetValue(name)!,
                 Underlay = Arguments.ParseUnderlay(p.GetValue(underlay)),
-                Mode = p.GetValue(mode) == "push" ? UpdateMode.Push : UpdateMode.Pull,
+                Mode = updateMode == "push" ? UpdateMode.Push : UpdateMode.Pull,
                 Activation = p.GetValue(activation),
                 InflightForwarding = !p.GetValue(noInflight),
             };
@@ -83,17 +85,17 @@ internal static partial class NveCommand
                 if (agentEndpoint is not null)
                 {
                     host = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false);
-                    agent = await AgentServer.StartAsync(agentEndpoint, host, s => PortAgentServer.AddServices(s, edge), PortAgentServer.Map, logging, ct).ConfigureAwait(false);
+                    agent = await AgentServer.StartAsync(agentEndpoint, edge, host, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
                     await edge.PublishAgentAsync(agent.Address, ct).ConfigureAwait(false);
                     var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
                     var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };
                     foreach (var (vmName, vni, mac, ips) in hosted)
                     {
-                        await host.StartVmAsync(vmName, vni, mac, ips, shape, dirtying, ct).ConfigureAwait(false);
+                        await host.StartVmAsync(vmName, vni, mac, ips, shape, dirtying, cancellationToken: ct).ConfigureAwait(false);
                         Console.WriteLine($"nvo3 nve: {edge.Name} runs VM {vmName} ({mac}, {string.Join(", ", ips)}, VNI {vni})");
                     }
                 }
-                Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({p.GetValue(mode)} mode), NVA {client.Address}"
+                Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({updateMode} mode), NVA {client.Address}"
                     + (agent is null ? "" : $", agent {agent.Address} (migrations on {host!.Agent.Endpoint})") + "; Ctrl+C stops.");
                 int every = p.GetValue(stats);
                 try

@@ -5,7 +5,7 @@ using Nvo3.Nva;
 
 namespace Nvo3.Cli;
 
-/// <summary><c>nvo3 vm attach|list|detach|clear-duplicate</c>: bindings of tenant systems.</summary>
+/// <summary><c>nvo3 vm attach|list|delete|clear-duplicate</c> (<c>detach</c> is an alias of delete): bindings of tenant systems.</summary>
 internal static class VmCommand
 {
     public static Command Create()
@@ -62,30 +62,32 @@ internal static class VmCommand
             return Cli.Ok;
         });
 
-        var detach = new Command("detach", "Remove a binding (by --name, or --vni and --mac).") { nva, vni, mac, name };
+        // "delete" is the removal verb of vn, nve and vm alike; "detach" (DESIGN 9) is kept as an alias.
+        var detach = new Command("delete", "Delete a binding (by --name, or --vni and --mac).") { nva, vni, mac, name };
+        detach.Aliases.Add("detach");
         detach.Handle(async (p, ct) =>
         {
             using var client = Cli.Connect(p.GetValue(nva)!);
             if (p.GetValue(name) is { } n)
             {
                 await client.DetachAsync(n, ct).ConfigureAwait(false);
-                Console.WriteLine($"detached '{n}'");
+                Console.WriteLine($"deleted '{n}'");
             }
             else
             {
                 var m = Arguments.ParseMac(p.GetValue(mac), "--mac");
                 await client.DetachAsync(Require(p.GetValue(vni), "--vni"), m, ct).ConfigureAwait(false);
-                Console.WriteLine($"detached {m} from VNI {p.GetValue(vni)}");
+                Console.WriteLine($"deleted {m} from VNI {p.GetValue(vni)}");
             }
             return Cli.Ok;
         });
 
-        var clear = new Command("clear-duplicate", "Clear a binding's duplicate flag and freeze.") { nva, vni, mac };
+        var clear = new Command("clear-duplicate", "Clear a binding's duplicate flag and freeze.") { nva, vni, mac, json };
         clear.Handle(async (p, ct) =>
         {
             using var client = Cli.Connect(p.GetValue(nva)!);
             var b = await client.ClearDuplicateAsync(Require(p.GetValue(vni), "--vni"), Arguments.ParseMac(p.GetValue(mac), "--mac"), ct).ConfigureAwait(false);
-            Console.WriteLine($"cleared '{b.Name}'");
+            Console.WriteLine(p.GetValue(json) ? Json.Print(Json.Binding(b)) : $"cleared '{b.Name}'");
             return Cli.Ok;
         });
         return new Command("vm", "Tenant systems (VMs, containers, tasks) and their bindings.") { attach, list, detach, clear };

@@ -4,7 +4,7 @@ using Nvo3.Nva;
 
 namespace Nvo3.Cli;
 
-/// <summary><c>nvo3 vn create|list|delete</c>: virtual networks.</summary>
+/// <summary><c>nvo3 vn create|list|delete</c>: virtual networks (<c>--layer l2|l3</c>; <c>--mode</c> is its deprecated spelling).</summary>
 internal static class VnCommand
 {
     public static Command Create()
@@ -12,19 +12,20 @@ internal static class VnCommand
         var nva = Cli.NvaOption();
         var json = Cli.JsonOption();
         var vni = new Option<uint>("--vni") { Description = "The VXLAN network identifier, 1 to 16777215.", Required = true };
-        var mode = new Option<string>("--mode") { Description = "l2 (Ethernet in VXLAN) or l3 (IP in VXLAN-GPE, anycast gateway).", DefaultValueFactory = _ => "l2" };
-        mode.AcceptOnlyFromAmong("l2", "l3");
+        var layer = new Option<string>("--layer") { Description = "l2 (Ethernet in VXLAN) or l3 (IP in VXLAN-GPE, anycast gateway).", DefaultValueFactory = _ => "l2" };
+        layer.AcceptOnlyFromAmong("l2", "l3");
+        var mode = RenamedOption.Old("--mode", layer, "l2", "l3");
         var subnet = new Option<string[]>("--subnet") { Description = "A subnet of the network (repeat for more), like 10.0.0.0/24 or fd00:1::/64.", Required = true, AllowMultipleArgumentsPerToken = false };
         var name = new Option<string?>("--name") { Description = "A name for people (default vnN)." };
         var lifetime = new Option<int>("--cache-lifetime-ms") { Description = "How long NVEs may cache this network's look-ups (0: the NVA's default)." };
         var gateway = new Option<string[]>("--gateway") { Description = "L3: an anycast gateway IP (repeat per subnet; default: each subnet's first address)." };
         var ila = new Option<bool>("--ila") { Description = "L3: use ILA for IPv6; the IPv6 /64 subnet is the SIR prefix." };
 
-        var create = new Command("create", "Create a virtual network.") { nva, vni, mode, subnet, name, lifetime, gateway, ila, json };
+        var create = new Command("create", "Create a virtual network.") { nva, vni, layer, mode, subnet, name, lifetime, gateway, ila, json };
         create.Handle(async (p, ct) =>
         {
             using var client = Cli.Connect(p.GetValue(nva)!);
-            var networkMode = p.GetValue(mode) == "l3" ? NetworkMode.L3 : NetworkMode.L2;
+            var networkMode = RenamedOption.Resolve(p, layer, mode) == "l3" ? NetworkMode.L3 : NetworkMode.L2;
             var subnets = p.GetValue(subnet)!.Select(s => Arguments.ParsePrefix(s)).ToList();
             var gatewayMac = VirtualNetwork.AnycastGatewayMac(p.GetValue(vni));
             var gateways = (p.GetValue(gateway) ?? []).Select(g => new Gateway(Arguments.ParseIp(g, "gateway"), gatewayMac)).ToList();

@@ -7,32 +7,55 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Security;
 
 namespace Nvo3.Hosting;
 
 /// <summary>
-/// Kestrel serving gRPC over HTTP/2 without TLS on one endpoint, the way every Nvo3 process
-/// serves (the NVA, an NVE's agent): the caller registers its services and maps them; this
-/// binds, reports the address it got, and stops with a grace period.
+/// Kestrel serving gRPC over HTTP/2 on one endpoint, the way every Nvo3 process serves (the NVA,
+/// an NVE's agent): the caller registers its services and maps them; this binds (with mutual TLS
+/// when asked), reports the address it got, and stops with a grace period.
 /// </summary>
-public static class GrpcHost
+public static partial class GrpcHost
 {
     /// <summary>
-    /// Starts serving on <paramref name="listen"/> (port 0 picks one); <paramref name="services"/>
-    /// registers (including <c>AddGrpc</c>), <paramref name="map"/> maps. Throws
-    /// <see cref="IOException"/> naming <paramref name="what"/> when it cannot listen.
+    /// Starts serving without saying how to protect the channel (<see cref="TransportSecurity.Unspecified"/>:
+    /// plain text for now). Prefer the overload that takes a <see cref="TransportSecurity"/>.
     /// </summary>
-    public static async Task<(WebApplication App, Uri Address)> StartAsync(IPEndPoint listen, string what, ILoggerFactory? loggerFactory,
+    public static Task<(WebApplication App, Uri Address)> StartAsync(IPEndPoint listen, string what, ILoggerFactory? loggerFactory,
+        Action<IServiceCollection> services, Action<WebApplication> map, CancellationToken cancellationToken = default) =>
+        StartAsync(listen, what, TransportSecurity.Unspecified, loggerFactory, services, map, cancellationToken);
+
+    /// <summary>
+    /// Starts serving on <paramref name="listen"/> (port 0 picks one); <paramref name="services"/>
+    /// registers (including <c>AddGrpc</c>), <paramref name="map"/> maps. With
+    /// <see cref="TransportSecurityMode.MutualTls"/> every client must present a certificate from
+    /// the CA, and services read who called with <see cref="CallerIdentity.PeerIdentity(global::Grpc.Core.ServerCallContext)"/>; the
+    /// address is then https://. <see cref="TransportSecurityMode.Insecure"/> serves plain text and
+    /// logs a warning. Throws <see cref="IOException"/> naming <paramref name="what"/> when it
+    /// cannot listen.
+    /// </summary>
+    public static async Task<(WebApplication App, Uri Address)> StartAsync(IPEndPoint listen, string what, TransportSecurity security, ILoggerFactory? loggerFactory,
         Action<IServiceCollection> services, Action<WebApplication> map, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(security);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger(typeof(GrpcHost).FullName!);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
+        builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services(builder.Services);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(listen, l => l.Protocols = HttpProtocols.Http2);
+            k.Listen(listen, l =>
+            {
+                l.Protocols = HttpProtocols.Http2;
+                if (security.Tls is { } tls)
+                {
+                    l.UseMutualTls(tls, what, logger);
+                }
+            });
             k.AddServerHeader = false;
         });
         var app = builder.Build();
@@ -48,6 +71,10 @@ public static class GrpcHost
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+        if (security.Mode == TransportSecurityMode.Insecure)
+        {
+            LogInsecure(logger, what, uri);
+        }
         return (app, uri);
     }
 
@@ -75,4 +102,7 @@ public static class GrpcHost
         }
         await app.DisposeAsync().ConfigureAwait(false);
     }
+
+    [LoggerMessage(1, LogLevel.Warning, "{What} serves plain text on {Address} (--insecure): anyone who reaches it can call it as anyone, and read what it says")]
+    private static partial void LogInsecure(ILogger logger, string what, Uri address);
 }

@@ -24,7 +24,7 @@ namespace Nvo3.Nva.Client;
 /// and a retried delete that finds nothing left reports success.
 /// </para>
 /// </remarks>
-public sealed partial class NvaClient : IDirectoryClient, IDisposable
+public sealed partial class NvaClient : IDirectoryClient, IMigrationDirectory, IDisposable
 {
     private readonly Replica[] _replicas;
     private int _current;

@@ -1,20 +1,14 @@
-using System.Collections.Concurrent;
-using System.Collections.Frozen;
-using Nvo3.Nva;
 using Nvo3.Packets;
 
 namespace Nvo3.Nve;
 
 public sealed partial class Edge
 {
-    private readonly ConcurrentDictionary<(uint Vni, MacAddress Mac), LocalPort> _portsByKey = new();
-    private volatile FrozenDictionary<uint, LocalPort[]> _portsByVni = FrozenDictionary<uint, LocalPort[]>.Empty;
-
     /// <summary>The attached ports.</summary>
-    public IReadOnlyCollection<LocalPort> Ports => (IReadOnlyCollection<LocalPort>)_portsByKey.Values;
+    public IReadOnlyCollection<LocalPort> Ports => (IReadOnlyCollection<LocalPort>)_ports.All;
 
     /// <summary>The port attached for (<paramref name="vni"/>, <paramref name="mac"/>), if any.</summary>
-    public LocalPort? GetPort(uint vni, MacAddress mac) => _portsByKey.GetValueOrDefault((vni, mac));
+    public LocalPort? GetPort(uint vni, MacAddress mac) => _ports.Get(vni, mac);
 
     /// <summary>
     /// Attaches a tenant interface and starts its receive loop. Its state follows the directory:
@@ -23,21 +17,17 @@ public sealed partial class Edge
     /// </summary>
     public LocalPort AttachPort(ITenantPort port, uint vni, MacAddress mac)
     {
-        var binding = _view.Bindings.GetValueOrDefault((vni, mac));
-        var local = new LocalPort(this, port, vni, mac, binding?.Ips.ToArray() ?? [], PortState.Learning)
-        {
-            Network = _view.Networks.GetValueOrDefault(vni),
-        };
-        if (!_portsByKey.TryAdd((vni, mac), local))
+        var binding = View.Bindings.GetValueOrDefault((vni, mac));
+        var local = new LocalPort(port, vni, mac, binding?.Ips.ToArray() ?? [], PortState.Learning);
+        if (!_ports.TryAdd(local))
         {
             throw new InvalidOperationException($"NVE {Name} already has a port for {mac} in VNI {vni}.");
         }
-        RebuildPortIndex();
         // Read the binding again now that the port is in the table: a change that arrived between
         // the first read and the insert found no port to apply to, and later ones will.
-        if (_view.Bindings.GetValueOrDefault((vni, mac)) is { } latest)
+        if (View.Bindings.GetValueOrDefault((vni, mac)) is { } latest)
         {
-            ApplyPlacement(local, latest);
+            _activation.ApplyPlacement(local, latest);
         }
         var token = _stop.Token;
         StartThread($"nve-{Name}-{port.Name}", () => PortLoop(local, token));
@@ -45,24 +35,18 @@ public sealed partial class Edge
     }
 
     /// <summary>Detaches a port (its workload left or stopped) and closes it; held frames are dropped.</summary>
-    public bool DetachPort(uint vni, MacAddress mac) =>
-        _portsByKey.TryGetValue((vni, mac), out var local) && DetachPort(local);
+    public bool DetachPort(uint vni, MacAddress mac) => _ports.Get(vni, mac) is { } local && DetachPort(local);
 
     /// <summary>Detaches this very port, if it is still attached (not one attached since for the same binding).</summary>
     public bool DetachPort(LocalPort local)
     {
-        if (!_portsByKey.TryRemove(new KeyValuePair<(uint, MacAddress), LocalPort>((local.Vni, local.Mac), local)))
+        if (!_ports.TryRemove(local))
         {
             return false;
         }
-        RebuildPortIndex();
         lock (local.Gate)
         {
-            int dropped = local.Discard();
-            for (int i = 0; i < dropped; i++)
-            {
-                Counters.AddDrop(DropReason.ActivationTimeout);
-            }
+            Counters.AddDrops(DropReason.ActivationTimeout, local.Discard());
         }
         local.Port.Dispose();
         return true;
@@ -75,18 +59,17 @@ public sealed partial class Edge
     /// </summary>
     public string? PausePort(uint vni, MacAddress mac)
     {
-        var local = _portsByKey.GetValueOrDefault((vni, mac))
-            ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
-        var target = _prepared.GetValueOrDefault((vni, mac));
-        if (target is null && _view.Bindings.GetValueOrDefault((vni, mac)) is { } binding)
+        var local = RequirePort(vni, mac);
+        var target = _redirects.Prepared(vni, mac);
+        if (target is null && View.Bindings.GetValueOrDefault((vni, mac)) is { } binding)
         {
             // No prepared redirect seen yet: the destination is the other placement.
-            target = _peers.ByName(binding.Placements.FirstOrDefault(p => p.Nve != Name)?.Nve);
+            target = _sync.Tables.Peers.ByName(binding.Placements.FirstOrDefault(p => p.Nve != Name)?.Nve);
         }
         // The redirect first: a packet that finds the port paused always finds where to send it.
         if (target is not null && Options.InflightForwarding)
         {
-            _redirects[(vni, mac)] = new RedirectEntry(target, Now + TicksFor(Options.LocalRedirectHold));
+            _redirects.StartPaused(vni, mac, target, Options.LocalRedirectHold);
         }
         lock (local.Gate)
         {
@@ -105,9 +88,8 @@ public sealed partial class Edge
     /// </summary>
     public void ReactivatePort(uint vni, MacAddress mac)
     {
-        var local = _portsByKey.GetValueOrDefault((vni, mac))
-            ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
-        _redirects.TryRemove((vni, mac), out _);
+        var local = RequirePort(vni, mac);
+        _redirects.Remove(vni, mac);
         lock (local.Gate)
         {
             local.State = PortState.Active;
@@ -116,13 +98,20 @@ public sealed partial class Edge
 
     /// <summary>
     /// The task stopped here for a cold move: until the NVA names its new place, traffic for it is
-    /// dropped or answered with destination unreachable (<paramref name="policy"/>); then it is
-    /// redirected there.
+    /// dropped or (Layer 3) answered with destination unreachable from the anycast gateway, as
+    /// <paramref name="policy"/> says; then it is redirected there. A Layer-2 network has no router
+    /// to answer for it: <see cref="SuspendPolicy.Unreachable"/> is refused there.
     /// </summary>
+    /// <exception cref="ArgumentException">Unreachable asked for a port of a Layer-2 network.</exception>
     public void SuspendPort(uint vni, MacAddress mac, SuspendPolicy policy)
     {
-        var local = _portsByKey.GetValueOrDefault((vni, mac))
-            ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
+        var local = RequirePort(vni, mac);
+        if (policy == SuspendPolicy.Unreachable && _sync.Tables.Network(vni) is not { Layer3: true })
+        {
+            throw new ArgumentException(
+                $"VNI {vni} is a Layer-2 network: no gateway address there can answer destination unreachable for a stopped task; suspend it with policy drop.",
+                nameof(policy));
+        }
         lock (local.Gate)
         {
             local.SuspendPolicy = policy;
@@ -135,57 +124,8 @@ public sealed partial class Edge
     /// now; otherwise the VM's first announcement activates it, and if it stays silent for
     /// <see cref="EdgeOptions.AnnounceGrace"/> the NVE activates it and announces for it.
     /// </summary>
-    public void ResumePort(uint vni, MacAddress mac)
-    {
-        var local = _portsByKey.GetValueOrDefault((vni, mac))
-            ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
-        local.ResumedTicks = Now;
-        if (Options.Activation == ActivationStrategy.Immediate && local.State != PortState.Active)
-        {
-            Announced(local, MoveTrigger.Immediate, null);
-        }
-    }
+    public void ResumePort(uint vni, MacAddress mac) => _activation.Resumed(RequirePort(vni, mac));
 
-    private void RebuildPortIndex() =>
-        _portsByVni = _portsByKey.Values.GroupBy(p => p.Vni).ToFrozenDictionary(g => g.Key, g => g.ToArray());
-
-    private void PortLoop(LocalPort local, CancellationToken cancellationToken)
-    {
-        var batch = new FrameBatch(Options.BatchSize);
-        var scratch = new byte[FrameBatch.Headroom + FrameBatch.MaxFrame];
-        // What a batch of tenant frames sends to the underlay leaves together (sendmmsg).
-        using var sends = _underlay.CreateSendBatch(Options.BatchSize);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            int n;
-            try
-            {
-                n = local.Port.Receive(batch, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-            if (n == 0)
-            {
-                return; // the port closed
-            }
-            _underlay.BeginBatch(sends);
-            try
-            {
-                for (int i = 0; i < n; i++)
-                {
-                    FromTenant(local, batch, i, scratch);
-                }
-            }
-            finally
-            {
-                EndSends();
-            }
-        }
-    }
+    private LocalPort RequirePort(uint vni, MacAddress mac) =>
+        _ports.Get(vni, mac) ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
 }

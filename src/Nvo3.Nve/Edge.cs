@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nvo3.Nva;
@@ -9,40 +8,63 @@ namespace Nvo3.Nve;
 
 /// <summary>
 /// A Network Virtualization Edge: attaches tenant systems through tenant ports, encapsulates their
-/// frames in VXLAN towards the NVE that hosts the destination, answers ARP and Neighbor Discovery
-/// from the directory, notices a VM's announcements after a move, forwards packets in flight for
-/// VMs that have just left and holds them for VMs that are just arriving.
+/// traffic towards the NVE that hosts the destination, answers ARP and Neighbor Discovery from the
+/// directory, notices a VM's announcements after a move, forwards packets in flight for VMs that
+/// have just left and holds them for VMs that are just arriving.
 /// </summary>
 /// <remarks>
-/// Threads: one receive loop for the underlay and one per tenant port; each owns its batch and
-/// scratch buffers. Tables are read without locks (frozen snapshots swapped whole, concurrent
-/// dictionaries, volatile fields); per frame nothing is allocated, logged or locked on the common
-/// path, and every drop is counted by reason. The directory view, look-ups and claims run on the
-/// thread pool.
+/// The host of the parts, which each own their state: the forwarding tables (built by the
+/// <see cref="DirectorySync"/>, swapped whole), the ports, the redirects, the remote resolver, the
+/// activation state machine, and the paths a frame takes (<see cref="TenantPath"/>,
+/// <see cref="UnderlayPath"/>, <see cref="Delivery"/> over an <see cref="Encapsulation"/>).
+/// Threads: one receive loop per underlay socket and per tenant port, each with its own batch and
+/// scratch buffers, which carries a frame from its read to its send; per frame nothing is
+/// allocated, logged or locked on the common path, and every drop is counted by reason. The
+/// directory view, look-ups, claims and timers run on the thread pool, on the edge's
+/// <see cref="TimeProvider"/>.
 /// </remarks>
 public sealed partial class Edge : IAsyncDisposable
 {
-    private readonly NvaClient _nva;
-    private readonly DirectoryView _view;
-    private readonly UdpUnderlay _underlay;
-    private readonly TimeProvider _time;
+    private readonly IDirectoryClient _nva;
+    private readonly IUnderlay _underlay;
+    private readonly EdgeClock _clock;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _threads = [];
     private readonly List<Task> _tasks = [];
+    private readonly Lock _housekeeping = new();
+    private readonly PortTable _ports = new();
+    private readonly RedirectTable _redirects;
+    private readonly RemoteResolver _resolver;
+    private readonly Delivery _delivery;
+    private readonly Activation _activation;
+    private readonly TenantPath _tenant;
+    private readonly UnderlayPath _fromUnderlay;
+    private readonly DirectorySync _sync;
 
-    private volatile PeerTable _peers = PeerTable.Empty;
-    private volatile Peer? _self;
-
-    private Edge(EdgeOptions options, NvaClient nva, UdpUnderlay underlay, TimeProvider time, ILoggerFactory loggerFactory)
+    private Edge(EdgeOptions options, IDirectoryClient nva, IUnderlay underlay, TimeProvider time, ILoggerFactory loggerFactory)
     {
         Options = options;
         _nva = nva;
         _underlay = underlay;
-        _time = time;
+        _clock = new EdgeClock(time);
         _logger = loggerFactory.CreateLogger<Edge>();
-        _view = new DirectoryView(nva, options.Name, time, loggerFactory);
-        _view.Changed += OnDirectoryChange;
+        View = new DirectoryView(nva, options.Name, time, loggerFactory);
+        var stop = _stop.Token;
+        Func<ForwardingTables> tables = () => _sync!.Tables;
+        _redirects = new RedirectTable(_clock);
+        _resolver = new RemoteResolver(Name, nva, tables, _clock, Counters, options, _logger, stop);
+        _delivery = new Delivery(_redirects, underlay, _clock, Counters, options);
+        var forwarder = new Forwarder(_ports, _delivery, _resolver, underlay, Counters);
+        var router = new GatewayRouter(forwarder, _delivery, Counters);
+        forwarder.Router = router;
+        _resolver.Send = (network, packet, peer) => forwarder.Send(network, packet, peer);
+        _activation = new Activation(Name, nva, View, _ports, _redirects, _resolver, forwarder, tables, _clock, Counters, options, _logger, stop);
+        var neighbors = new NeighborResponder(Name, _activation, forwarder, _delivery, nva, Counters, _logger, stop);
+        _tenant = new TenantPath(tables, neighbors, forwarder, router, Counters);
+        _fromUnderlay = new UnderlayPath(tables, options.IlaLocator, forwarder, Counters);
+        _sync = new DirectorySync(Name, View, _ports, _redirects, _resolver, _activation, _clock, options);
+        View.Changed += _sync.OnChange;
     }
 
     /// <summary>Its settings.</summary>
@@ -58,41 +80,44 @@ public sealed partial class Edge : IAsyncDisposable
     public NveCounters Counters { get; } = new();
 
     /// <summary>Its copy of the directory.</summary>
-    public DirectoryView View => _view;
+    public DirectoryView View { get; }
 
     /// <summary>The clock its timers use.</summary>
-    public TimeProvider Time => _time;
+    public TimeProvider Time => _clock.Time;
 
-    /// <summary>The underlay, for captures (<see cref="UdpUnderlay.Tap"/>).</summary>
-    public UdpUnderlay Underlay => _underlay;
+    /// <summary>The underlay, for captures (<see cref="IUnderlay.Tap"/>).</summary>
+    public IUnderlay Underlay => _underlay;
 
     /// <summary>Where the agent beside it listens, as published in the directory.</summary>
     public Uri? Agent { get; private set; }
 
-    /// <summary>Publishes in the directory where the agent beside this NVE listens (ports, migrations).</summary>
-    public async Task PublishAgentAsync(Uri agent, CancellationToken cancellationToken = default)
-    {
-        Agent = agent;
-        await _nva.RegisterNveAsync(Name, [Options.Underlay], Options.IlaLocator, Options.Lease, agent, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>True while its directory watch is connected.</summary>
-    public bool ConnectedToNva => _view.Connected;
+    public bool ConnectedToNva => View.Connected;
+
+    /// <summary>The MAC the NVE answers RARP with (02:4e:56:ff:ff:fe).</summary>
+    public static MacAddress ServerMac => NeighborResponder.ServerMac;
 
     /// <summary>
-    /// Binds the underlay, registers with the NVA, loads the directory and starts the loops.
-    /// Throws <see cref="IOException"/> when the underlay cannot be bound and
-    /// <see cref="NvaException"/> when the NVA refuses or cannot be reached.
+    /// Binds a UDP underlay to <see cref="EdgeOptions.Underlay"/>, registers with the NVA, loads the
+    /// directory and starts the loops. Throws <see cref="IOException"/> when the underlay cannot be
+    /// bound and <see cref="NvaException"/> when the NVA refuses or cannot be reached.
     /// </summary>
-    public static async Task<Edge> StartAsync(EdgeOptions options, NvaClient nva, TimeProvider? timeProvider = null,
+    public static Task<Edge> StartAsync(EdgeOptions options, IDirectoryClient nva, TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, nva, new UdpUnderlay(options.Underlay, options.SendSockets, options.SendFromReceivePort), timeProvider, loggerFactory, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="StartAsync(EdgeOptions, IDirectoryClient, TimeProvider?, ILoggerFactory?, CancellationToken)"/>
+    /// over an underlay the caller made (a <see cref="MemoryUnderlay"/> in tests); the edge owns it from here.
+    /// </summary>
+    public static async Task<Edge> StartAsync(EdgeOptions options, IDirectoryClient nva, IUnderlay underlay, TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        var underlay = new UdpUnderlay(options.Underlay, options.SendSockets, options.SendFromReceivePort);
         var edge = new Edge(options, nva, underlay, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance) { Agent = options.Agent };
         try
         {
             await nva.RegisterNveAsync(options.Name, [options.Underlay], options.IlaLocator, options.Lease, options.Agent, cancellationToken).ConfigureAwait(false);
-            await edge._view.LoadAsync(cancellationToken).ConfigureAwait(false);
+            await edge.View.LoadAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -104,83 +129,47 @@ public sealed partial class Edge : IAsyncDisposable
         return edge;
     }
 
-    private void StartLoops()
+    /// <summary>Publishes in the directory where the agent beside this NVE listens (ports, migrations).</summary>
+    public async Task PublishAgentAsync(Uri agent, CancellationToken cancellationToken = default)
     {
-        var token = _stop.Token;
-        StartThread($"nve-{Name}-underlay", () => UnderlayLoop(_underlay.Receive, FromUnderlay, token));
-        StartThread($"nve-{Name}-gpe", () => UnderlayLoop(_underlay.ReceiveGpe, FromUnderlayGpe, token));
-        _tasks.Add(Task.Run(() => _view.RunAsync(token), CancellationToken.None));
-        _tasks.Add(Task.Run(() => KeepAliveLoopAsync(token), CancellationToken.None));
-        _tasks.Add(Task.Run(() => HousekeepingLoopAsync(token), CancellationToken.None));
+        Agent = agent;
+        await _nva.RegisterNveAsync(Name, [Options.Underlay], Options.IlaLocator, Options.Lease, agent, cancellationToken).ConfigureAwait(false);
     }
-
-    private void StartThread(string name, Action loop)
-    {
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                loop();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.LoopFailed(_logger, name, ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name,
-        };
-        lock (_threads)
-        {
-            _threads.Add(thread);
-        }
-        thread.Start();
-    }
-
-    private async Task KeepAliveLoopAsync(CancellationToken cancellationToken)
-    {
-        var interval = TimeSpan.FromTicks(Math.Max(Options.Lease.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks));
-        using var timer = new PeriodicTimer(interval, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await _nva.KeepAliveAsync(Name, cancellationToken).ConfigureAwait(false);
-                }
-                catch (NvaException ex) when (ex.Error == NvaError.NotFound)
-                {
-                    // The NVA forgot us (a memory store restarted): register again.
-                    await _nva.RegisterNveAsync(Name, [Options.Underlay], Options.IlaLocator, Options.Lease, Agent, cancellationToken).ConfigureAwait(false);
-                }
-                catch (NvaException ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    Log.KeepAliveFailed(_logger, Name, ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (NvaException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private long Now => _time.GetTimestamp();
-
-    private long TicksFor(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>Milliseconds between two timestamps of this NVE's clock.</summary>
-    public double Milliseconds(long fromTicks, long toTicks) => (toTicks - fromTicks) * 1000.0 / _time.TimestampFrequency;
+    public double Milliseconds(long fromTicks, long toTicks) => _clock.Milliseconds(fromTicks, toTicks);
+
+    /// <summary>Where this NVE currently sends traffic for a remote MAC, if it knows.</summary>
+    public RemoteEntry? GetRemote(uint vni, MacAddress mac) => _resolver.Get(vni, mac);
+
+    /// <summary>The redirect this NVE runs for a MAC that left, if any.</summary>
+    public RedirectEntry? GetRedirect(uint vni, MacAddress mac) => _redirects.TryGet(vni, mac, out var entry) ? entry : null;
+
+    /// <summary>Where the directory said a binding of this NVE will go, before its pause (step 2 of a hot move), if it did.</summary>
+    public string? GetPreparedRedirect(uint vni, MacAddress mac) => _redirects.Prepared(vni, mac)?.Name;
+
+    /// <summary>
+    /// The timers: held frames past their time are dropped, silent VMs activated and announced for,
+    /// redirects ended once their time passed and packets stopped arriving. Runs every
+    /// <see cref="EdgeOptions.HousekeepingInterval"/> on the edge's clock; tests with a fake clock call it directly.
+    /// </summary>
+    internal void Housekeeping()
+    {
+        lock (_housekeeping)
+        {
+            _activation.Housekeeping();
+            _redirects.Expire(Options.RedirectIdle, Options.RedirectMaxExtension);
+        }
+    }
+
+    /// <summary>One tenant frame through the pipeline (benchmarks call it without the port loop).</summary>
+    internal void FromTenant(LocalPort port, FrameBatch batch, int i, byte[] scratch) => _tenant.FromTenant(port, batch, i, scratch);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var port in _portsByKey.Values)
+        foreach (var port in _ports.All)
         {
             port.Port.Dispose();
         }
@@ -202,32 +191,5 @@ public sealed partial class Edge : IAsyncDisposable
             thread.Join(TimeSpan.FromSeconds(2));
         }
         _stop.Dispose();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "NVE {Name} up on {Underlay} ({Mode} mode, activation {Activation})")]
-        public static partial void Started(ILogger logger, string name, UnderlayEndpoint underlay, UpdateMode mode, ActivationStrategy activation);
-
-        [LoggerMessage(2, LogLevel.Error, "Loop {Loop} failed")]
-        public static partial void LoopFailed(ILogger logger, string loop, Exception exception);
-
-        [LoggerMessage(3, LogLevel.Warning, "NVE {Name}: keep-alive failed: {Reason}")]
-        public static partial void KeepAliveFailed(ILogger logger, string name, string reason);
-
-        [LoggerMessage(4, LogLevel.Information, "NVE {Name}: {Mac} (VNI {Vni}) activated by {Trigger}; {Flushed} held frame(s) delivered")]
-        public static partial void Activated(ILogger logger, string name, MacAddress mac, uint vni, MoveTrigger trigger, int flushed);
-
-        [LoggerMessage(5, LogLevel.Warning, "NVE {Name}: the NVA refused {Mac} (VNI {Vni}): {Reason}")]
-        public static partial void ClaimRefused(ILogger logger, string name, MacAddress mac, uint vni, string reason);
-
-        [LoggerMessage(6, LogLevel.Information, "NVE {Name}: {Mac} (VNI {Vni}) paused; packets in flight go to {Target}")]
-        public static partial void Paused(ILogger logger, string name, MacAddress mac, uint vni, string target);
-
-        [LoggerMessage(7, LogLevel.Debug, "NVE {Name}: look-up of {Mac} (VNI {Vni}) failed: {Reason}")]
-        public static partial void LookupFailed(ILogger logger, string name, MacAddress mac, uint vni, string reason);
-
-        [LoggerMessage(8, LogLevel.Information, "NVE {Name}: {Mac} (VNI {Vni}) left for {Nve}")]
-        public static partial void Left(ILogger logger, string name, MacAddress mac, uint vni, string nve);
     }
 }

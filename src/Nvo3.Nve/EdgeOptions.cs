@@ -41,6 +41,15 @@ public sealed record EdgeOptions
     /// <summary>How long a redirect started by a local pause lasts if the NVA never times it. Default 60 s.</summary>
     public TimeSpan LocalRedirectHold { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Once a redirect's hold has passed, it ends when no packet took it for this long (the draft's
+    /// "stop tunneling when the old NVE stops receiving packets"). Default 250 ms.
+    /// </summary>
+    public TimeSpan RedirectIdle { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The most a redirect's hold is extended while packets still arrive. Default 30 s.</summary>
+    public TimeSpan RedirectMaxExtension { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the agent beside it listens, if known at start (else <see cref="Edge.PublishAgentAsync"/>).</summary>
     public Uri? Agent { get; init; }
 

@@ -105,7 +105,7 @@ public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProces
         await client.RegisterNveAsync(standby, [new UnderlayEndpoint(IpAddr.FromV4(0xCB00_7100u + vni % 250))], null, lease);
         var mac = new MacAddress(0x0200_0300_0000UL + vni);
         await client.AttachAsync(new AttachRequest(vni, mac, [IpAddr.Parse("10.1.0.9")], primary, $"protected{vni}"));
-        await client.BeginMigrationAsync(new BeginMigrationRequest($"protected{vni}", 0, default, standby, MigrationMode.Standby));
+        await client.BeginMigrationAsync(new BeginMigrationRequest($"protected{vni}", 0, default, standby, MigrationMode.HotStandby));
         using var stopPrimary = new CancellationTokenSource();
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         long lastPrimaryRenewal = 0;

@@ -1,5 +1,6 @@
 using Nvo3.Migration;
 using Nvo3.Nva;
+using Nvo3.Nve;
 using Nvo3.Packets;
 
 namespace Nvo3.Lab.Tests;
@@ -16,7 +17,6 @@ public sealed class MigrationFaultTests : IAsyncLifetime
     private InProcessLab _lab = null!;
     private EmulatedVm _vm = null!;
     private EmulatedVm _peer = null!;
-    private Workload _workload = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -26,11 +26,9 @@ public sealed class MigrationFaultTests : IAsyncLifetime
         {
             await _lab.AddNveAsync(name);
         }
-        _vm = await _lab.AddVmAsync("vm1", Vni, MacAddress.Parse("02:00:00:00:02:01"), IpAddr.Parse("10.0.0.21"), null, _lab.Nve("a"));
+        _vm = (await _lab.Host(_lab.Nve("a")).StartVmAsync("vm1", Vni, MacAddress.Parse("02:00:00:00:02:01"), [IpAddr.Parse("10.0.0.21")],
+            new WorkloadShape { MemoryBytes = 16L << 20, DiskBytes = 4L << 20 }, dirtying: null)).Vm;
         _peer = await _lab.AddVmAsync("peer", Vni, MacAddress.Parse("02:00:00:00:02:03"), IpAddr.Parse("10.0.0.23"), null, _lab.Nve("c"));
-        _workload = new Workload("vm1", new WorkloadShape { MemoryBytes = 16L << 20, DiskBytes = 4L << 20 });
-        _workload.Fill(3);
-        _lab.Agent(_lab.Nve("a")).Host(_workload);
     }
 
     public async ValueTask DisposeAsync() => await _lab.DisposeAsync();
@@ -38,25 +36,31 @@ public sealed class MigrationFaultTests : IAsyncLifetime
     // A slow link (4 MB/s), so the pre-copy of 20 MiB lasts long enough to be interrupted.
     private static readonly PreCopySettings s_slow = new() { MaxBandwidth = 4_000_000, DowntimeLimit = TimeSpan.FromMilliseconds(20) };
 
-    private async Task<MigrationResult> MoveWithFaultAsync(Action<MigrationProgress> onProgress, LabMove move)
+    // The move through the one orchestrator, with a fault injected from its progress reports.
+    private async Task<(MoveReport Report, Move Move)> MoveWithFaultAsync(Action<MigrationProgress> onProgress, IArrivals? destination = null, PreCopySettings? settings = null)
     {
-        var hooks = new LabMigrationHooks(move);
-        var progress = new SynchronousProgress(onProgress);
-        return await _lab.Agent(_lab.Nve("a")).MigrateHotAsync(_workload, _lab.Agent(_lab.Nve("b")).Endpoint, s_slow, hooks, progress, TestContext.Current.CancellationToken);
+        var (a, b) = (_lab.Nve("a"), _lab.Nve("b"));
+        var move = _lab.NewMove(_vm, Vni, a, b);
+        var driver = new EmulatedDriver(_lab.Host(a), destination ?? _lab.Host(b), new EmulatedMoveSettings { PreCopy = settings ?? s_slow });
+        var report = await move.RunAsync(driver, new SynchronousProgress(onProgress), TestContext.Current.CancellationToken);
+        return (report, move);
     }
 
-    private async Task AssertRunsOnlyAtTheSourceAsync(MigrationResult result, LabMove move)
+    private async Task AssertRunsOnlyAtTheSourceAsync(MoveReport report, Move move)
     {
-        Assert.Equal(MigrationOutcome.Aborted, result.Outcome);
-        Assert.False(string.IsNullOrEmpty(result.Reason));
+        Assert.Equal(MigrationOutcome.Aborted, report.Outcome);
+        Assert.False(string.IsNullOrEmpty(report.Reason));
+        Assert.Empty(report.LateFailures); // every step of the abort ran
         Assert.Equal(WorkloadState.Running, _lab.Agent(_lab.Nve("a")).Find("vm1")!.State);
         Assert.NotEqual(WorkloadState.Running, _lab.Agent(_lab.Nve("b")).Find("vm1")?.State ?? WorkloadState.Stopped);
         var binding = (await _lab.Client.ListBindingsAsync(Vni)).Single(b => b.Name == "vm1");
         Assert.Equal("a", binding.ActiveNve);
         Assert.Null(binding.At("b")); // the destination's pre-association is gone
         Assert.Null(binding.MigrationId);
-        Assert.Equal(Nva.MigrationPhase.Aborted, (await _lab.Client.GetMigrationAsync(move.Migration!.Id)).Phase);
+        Assert.Equal(Nva.MigrationPhase.Aborted, (await _lab.Client.GetMigrationAsync(move.Record!.Id)).Phase);
         Assert.Empty(await _lab.Client.ListRedirectsAsync());
+        Assert.Null(_lab.Nve("b").GetPort(Vni, _vm.Mac)); // the arriving port went with the move
+        Assert.Equal(PortState.Active, _lab.Nve("a").GetPort(Vni, _vm.Mac)!.State);
         // And it still answers where it is.
         long before = _vm.Probes.Unique;
         for (int i = 0; i < 5; i++)
@@ -69,52 +73,48 @@ public sealed class MigrationFaultTests : IAsyncLifetime
     [Fact]
     public async Task TransferCutMidway_AbortsAndTheWorkloadRunsAtTheSource()
     {
-        var move = new LabMove(_lab, _vm, Vni, _lab.Nve("a"), _lab.Nve("b"));
         int cut = 0;
 
-        var result = await MoveWithFaultAsync(p =>
+        var (report, move) = await MoveWithFaultAsync(p =>
         {
-            if (p.Phase == Migration.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && Interlocked.Exchange(ref cut, 1) == 0)
+            if (p.Phase == Nvo3.Nva.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && Interlocked.Exchange(ref cut, 1) == 0)
             {
                 _lab.Agent(_lab.Nve("a")).DropConnections();
             }
-        }, move);
+        });
 
         Assert.Equal(1, cut);
-        await AssertRunsOnlyAtTheSourceAsync(result, move);
+        await AssertRunsOnlyAtTheSourceAsync(report, move);
     }
 
     [Fact]
     public async Task DestinationAgentKilledBeforeSwitchover_AbortsAndTheWorkloadRunsAtTheSource()
     {
-        var move = new LabMove(_lab, _vm, Vni, _lab.Nve("a"), _lab.Nve("b"));
         Task? killed = null;
 
-        var result = await MoveWithFaultAsync(p =>
+        var (report, move) = await MoveWithFaultAsync(p =>
         {
-            if (p.Phase == Migration.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && killed is null)
+            if (p.Phase == Nvo3.Nva.MigrationPhase.PreCopy && p.BytesSent > 1_000_000 && killed is null)
             {
                 killed = _lab.Agent(_lab.Nve("b")).DisposeAsync().AsTask();
             }
-        }, move);
+        });
 
         Assert.NotNull(killed);
         await killed;
-        await AssertRunsOnlyAtTheSourceAsync(result, move);
+        await AssertRunsOnlyAtTheSourceAsync(report, move);
     }
 
     [Fact]
     public async Task SourceKilledAfterSwitchover_TheDestinationRunsAndTheDirectorySaysSo()
     {
-        var move = new LabMove(_lab, _vm, Vni, _lab.Nve("a"), _lab.Nve("b"));
-        var hooks = new KillSourceOnResume(new LabMigrationHooks(move), _lab.Agent(_lab.Nve("a")));
+        var arrivals = new KillSourceOnArrival(_lab.Host(_lab.Nve("b")), _lab.Agent(_lab.Nve("a")));
 
-        var result = await _lab.Agent(_lab.Nve("a")).MigrateHotAsync(_workload, _lab.Agent(_lab.Nve("b")).Endpoint,
-            new PreCopySettings { MaxBandwidth = 100_000_000, DowntimeLimit = TimeSpan.FromMilliseconds(20) }, hooks, null, TestContext.Current.CancellationToken);
+        var (report, _) = await MoveWithFaultAsync(_ => { }, arrivals, new PreCopySettings { MaxBandwidth = 100_000_000, DowntimeLimit = TimeSpan.FromMilliseconds(20) });
 
-        Assert.True(hooks.Killed);
-        Assert.Equal(MigrationOutcome.Completed, result.Outcome); // the destination answered Resumed: the move is done
-        Assert.True(result.StateVerified);
+        Assert.True(arrivals.Killed);
+        Assert.Equal(MigrationOutcome.Completed, report.Outcome); // the destination answered Resumed: the move is done
+        Assert.True(report.Transfer!.StateVerified);
         Assert.Equal(WorkloadState.Running, _lab.Agent(_lab.Nve("b")).Find("vm1")!.State);
         var binding = (await _lab.Client.ListBindingsAsync(Vni)).Single(b => b.Name == "vm1");
         Assert.Equal("b", binding.ActiveNve);
@@ -127,24 +127,20 @@ public sealed class MigrationFaultTests : IAsyncLifetime
     }
 
     // Kills the source's agent the moment the destination runs: after the commit point.
-    private sealed class KillSourceOnResume(IMigrationHooks inner, MigrationAgent source) : IMigrationHooks
+    private sealed class KillSourceOnArrival(IArrivals inner, MigrationAgent source) : IArrivals
     {
         public bool Killed { get; private set; }
 
-        public ValueTask PrepareAsync(MigrationContext migration, CancellationToken cancellationToken) => inner.PrepareAsync(migration, cancellationToken);
+        public Task<System.Net.EndPoint> PrepareAsync(Arrival arrival, CancellationToken cancellationToken) => inner.PrepareAsync(arrival, cancellationToken);
 
-        public ValueTask PausedAsync(MigrationContext migration, CancellationToken cancellationToken) => inner.PausedAsync(migration, cancellationToken);
-
-        public async ValueTask ResumedAsync(MigrationContext migration, CancellationToken cancellationToken)
+        public async Task ArriveAsync(Arrival arrival, HostedVm? moving, CancellationToken cancellationToken)
         {
-            await inner.ResumedAsync(migration, cancellationToken);
+            await inner.ArriveAsync(arrival, moving, cancellationToken);
             _ = source.DisposeAsync().AsTask(); // the source's host goes down: nothing of it may run again
             Killed = true;
         }
 
-        public ValueTask CompletedAsync(MigrationContext migration, MigrationResult result, CancellationToken cancellationToken) => inner.CompletedAsync(migration, result, cancellationToken);
-
-        public ValueTask AbortedAsync(MigrationContext migration, string reason, CancellationToken cancellationToken) => inner.AbortedAsync(migration, reason, cancellationToken);
+        public Task CancelAsync(Arrival arrival, CancellationToken cancellationToken) => inner.CancelAsync(arrival, cancellationToken);
     }
 
     // Progress<T> posts to the thread pool; a fault must be injected at the report itself.

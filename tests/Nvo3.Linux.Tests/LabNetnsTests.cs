@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 
 namespace Nvo3.Linux.Tests;
@@ -68,7 +69,7 @@ public class LabNetnsTests
         await Task.Delay(1000);
 
         long moveStarted = Stopwatch.GetTimestamp();
-        var move = await lab.Lab.MigrateAsync("vm2", "h3", "hot");
+        var move = await lab.Lab.MigrateAsync("vm2", "h3", Nvo3.Nva.MigrationMode.Hot);
         await Task.Delay(1500);
         await stop.CancelAsync();
         long sent = await sending;

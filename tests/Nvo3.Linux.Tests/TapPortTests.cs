@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Nvo3.Lab.Netns;
 using Nvo3.Nve;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 using Nvo3.Packets;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Nvo3.Lab.Netns;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 
 namespace Nvo3.Linux.Tests;

@@ -22,6 +22,24 @@ public class BenchmarkTests(ITestOutputHelper output)
         Assert.InRange(rows[0].SentRatio, 1, 1.01);
     }
 
+    [Fact]
+    public async Task RunAsync_CompareTls_EachRateOverPlainTextThenTls()
+    {
+        var rows = await MigrationBenchmark.RunAsync(new MigrationBenchmarkSettings
+        {
+            MemoryBytes = 16L << 20,
+            DirtyRates = [0, 20e6],
+            BandwidthCap = 0,
+            Warmup = TimeSpan.FromMilliseconds(50),
+            CompareTls = true,
+        });
+        output.WriteLine(MigrationBenchmark.FormatTable(rows));
+
+        Assert.Equal([(0.0, false), (0.0, true), (20e6, false), (20e6, true)], rows.Select(r => (r.DirtyRate, r.Tls)));
+        Assert.All(rows, r => Assert.True(r.StateVerified));
+        Assert.All(rows, r => Assert.True(r.BandwidthMBps > 0));
+    }
+
     /// <summary>
     /// The figures of docs/migration.md: 256 MiB at 1 Gbit/s, dirty rates 0 to 200 MB/s, without
     /// and with auto-converge. About two minutes; run with

@@ -1,3 +1,4 @@
+using Nvo3.Nva;
 using System.Net.Sockets;
 using Nvo3.Migration.Transfer;
 

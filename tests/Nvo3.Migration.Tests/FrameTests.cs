@@ -1,3 +1,4 @@
+using Nvo3.Nva;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using CsCheck;
@@ -204,7 +205,7 @@ public class FrameTests
     public void Hello_RoundTrip_KeepsEveryField()
     {
         var shape = new WorkloadShape { MemoryBytes = 1 << 20, DiskBytes = 2 << 20, BlockSize = 128 << 10, DeviceStateBytes = 100 };
-        var hello = new HelloMessage(Guid.NewGuid(), MobilityMode.Warm, "vm-ü", "server-a", shape);
+        var hello = new HelloMessage(Guid.NewGuid(), MigrationMode.Warm, "vm-ü", "server-a", shape);
         var buffer = new byte[hello.Size];
         int n = hello.Write(buffer);
         Assert.Equal(hello, HelloMessage.Read(buffer.AsSpan(0, n)));
@@ -213,7 +214,7 @@ public class FrameTests
     [Fact]
     public void Hello_OversizedMemory_Malformed()
     {
-        var hello = new HelloMessage(Guid.NewGuid(), MobilityMode.Hot, "vm", "a", new WorkloadShape());
+        var hello = new HelloMessage(Guid.NewGuid(), MigrationMode.Hot, "vm", "a", new WorkloadShape());
         var buffer = new byte[hello.Size];
         hello.Write(buffer);
         // Memory is the i64 after the id, mode and two strings.

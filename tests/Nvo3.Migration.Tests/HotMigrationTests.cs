@@ -1,3 +1,4 @@
+using Nvo3.Nva;
 namespace Nvo3.Migration.Tests;
 
 [Collection(LoopbackCollection.Name)]

@@ -48,6 +48,32 @@ public class ChecksumTests
     }
 
     [Fact]
+    public void Add_LongDataAtAnyOffset_MatchesAPlainSumOf16BitWords()
+    {
+        // Long spans take the vector path: every length and alignment around its edges, up to 64 KiB
+        // and past the point where its lanes are drained; all-ones data checks the 0/0xFFFF edge.
+        var lengths = Gen.Frequency((4, Gen.Int[100, 4000]), (1, Gen.Int[60_000, 70_000]), (1, Gen.Int[520_000, 540_000]));
+        Gen.Select(lengths, Gen.Int[0, 31], Gen.Int[0, 3]).Sample((length, offset, fill) =>
+        {
+            var data = new byte[offset + length];
+            if (fill == 0)
+            {
+                data.AsSpan().Fill(0xFF);
+            }
+            else
+            {
+                new Random(length ^ offset).NextBytes(data);
+            }
+            var span = data.AsSpan(offset);
+            Assert.Equal(ReferenceSum(span), Checksum.Fold(Checksum.Add(0, span)));
+            Assert.Equal(Checksum.Fold(Checksum.Add(0x1234_5678, span[..(length & ~1)])),
+                Checksum.Fold(0x1234_5678 + Checksum.Add(0, span[..(length & ~1)])));
+        }, iter: 300);
+        Assert.Equal(0, Checksum.Fold(Checksum.Add(0, new byte[4096])));
+        Assert.Equal(0xFFFF, Checksum.Fold(Checksum.Add(0, Enumerable.Repeat((byte)0xFF, 4096).ToArray())));
+    }
+
+    [Fact]
     public void Add_InPieces_SameAsAtOnce()
     {
         Gen.Select(PacketGen.Bytes(300), PacketGen.Bytes(300)).Sample((first, second) =>

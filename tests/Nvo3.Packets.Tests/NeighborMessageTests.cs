@@ -227,6 +227,7 @@ public class NeighborMessageTests
         message[24] = 14;
         message[25] = 1;
         message.AsSpan(26, 6).Fill(0xAB);
+        FixChecksum(message, Frames.VmIPv6, IpAddr.V6AllNodes);
 
         Assert.True(NeighborMessage.TryParse(message, 255, Frames.VmIPv6, IpAddr.V6AllNodes, out var nd, out _));
         Assert.True(nd.TryGetTargetLinkLayer(out var mac));
@@ -341,6 +342,27 @@ public class NeighborMessageTests
     }
 
     [Fact]
+    public void TryParse_WrongChecksum_RefusesAsBadChecksum()
+    {
+        // RFC 4861 7.1.1 and 7.1.2: a receiver silently discards a message whose ICMP checksum is wrong.
+        var message = Solicitation(out var src, out var dst);
+        message[3] ^= 0x01;
+
+        Assert.False(NeighborMessage.TryParse(message, 255, src, dst, out _, out var error));
+        Assert.Equal(PacketError.BadChecksum, error);
+    }
+
+    [Fact]
+    public void TryParse_ChecksumOverOtherAddresses_RefusesAsBadChecksum()
+    {
+        // The pseudo-header covers the addresses: the same bytes from another source do not verify.
+        var message = Solicitation(out _, out var dst);
+
+        Assert.False(NeighborMessage.TryParse(message, 255, Frames.PeerIPv6, dst, out _, out var error));
+        Assert.Equal(PacketError.BadChecksum, error);
+    }
+
+    [Fact]
     public void TryParse_ShorterThan24Bytes_RefusesAsTruncated()
     {
         var message = Solicitation(out var src, out var dst);
@@ -356,6 +378,12 @@ public class NeighborMessageTests
         var message = new byte[32];
         IcmpV6Writer.WriteNeighborSolicitation(message, Frames.PeerIPv6, Frames.VmMac, source, destination);
         return message;
+    }
+
+    private static void FixChecksum(byte[] message, IpAddr source, IpAddr destination)
+    {
+        message[2] = message[3] = 0;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), Checksum.ComputeTransport(source, destination, IpProtocol.IcmpV6, message));
     }
 
     private static NeighborMessage Parse(ReadOnlySpan<byte> frame, out EthernetFrame eth, out IPv6Packet ip)

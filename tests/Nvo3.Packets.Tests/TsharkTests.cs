@@ -269,7 +269,7 @@ public class TsharkTests
         Assert.Equal("2", dissected[1].Single("arp.opcode"));
     }
 
-    private static void AssertClean(DissectedFrame frame, int index)
+    internal static void AssertClean(DissectedFrame frame, int index)
     {
         Assert.False(frame.IsMalformed, $"frame {index} is malformed: {frame.Protocols}");
         var errors = frame.ExpertInfo().Where(e => e.Severity >= Tshark.SeverityError).Select(e => e.Message).ToList();

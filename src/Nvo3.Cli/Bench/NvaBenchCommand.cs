@@ -29,7 +29,7 @@ internal static class NvaBenchCommand
         var vms = new Option<int>("--vms") { Description = "Scale mode: this many bindings, spread evenly over the NVEs (e.g. 100000).", DefaultValueFactory = _ => 100_000 };
         var networkSize = new Option<int>("--network-size") { Description = "Scale mode: NVEs per virtual network.", DefaultValueFactory = _ => 100 };
         var members = new Option<int?>("--etcd-members") { Description = "Members of the throw-away etcd cluster (default 1; 3 with --nves)." };
-        var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to PATH." };
+        var json = JsonOutput.Create("the figures");
 
         var command = new Command("nva", "Measure the NVA through its gRPC API on each store: moves/s, look-ups/s, and how long one move takes to reach its watchers "
             + "(by default 100 and 1,000 subscribers of everything; with --nves N --vms M, N NVEs in networks of --network-size, each watching its own network).")
@@ -44,7 +44,6 @@ internal static class NvaBenchCommand
             int c = Pick(concurrency, 8, 64, "--concurrency") is <= 256 and var cc ? cc : throw new ArgumentException("--concurrency must be 1 to 256.");
             int etcdMembers = Pick(members, 1, 3, "--etcd-members");
             string chosen = p.GetValue(store)!;
-            string? jsonPath = p.GetValue(json);
             if (chosen == "etcd" && !LocalEtcd.IsInstalled)
             {
                 throw new IOException($"--store etcd needs etcd, and {LocalEtcd.ExecutablePath} is missing (apt-get install etcd-server).");
@@ -78,10 +77,13 @@ internal static class NvaBenchCommand
                     {
                         figures.Add(await WithStoreAsync(name, etcdMembers, s => bench.RunAsync(Label(name), s, ct), ct).ConfigureAwait(false));
                     }
-                    Console.Write(NvaScaleFigures.Table(figures));
-                    Console.WriteLine($"{settings.Nves:N0} NVEs in {settings.Networks} networks of {settings.NetworkSize}, {settings.Vms:N0} bindings; moves: unplanned activations between two NVEs of a "
-                        + $"network, {c} tasks each on its own bindings; look-ups: LookupByIp over all bindings from {c} tasks; fan-out: {settings.FanoutMoves} moves while every NVE watches its "
-                        + $"network ({NvaBenchSettings.SubscribersPerConnection} streams per HTTP/2 connection). NVA and clients in this process, on {Environment.ProcessorCount} cores.");
+                    if (!JsonOutput.ToStdout(p, json))
+                    {
+                        Console.Write(NvaScaleFigures.Table(figures));
+                        Console.WriteLine($"{settings.Nves:N0} NVEs in {settings.Networks} networks of {settings.NetworkSize}, {settings.Vms:N0} bindings; moves: unplanned activations between two NVEs of a "
+                            + $"network, {c} tasks each on its own bindings; look-ups: LookupByIp over all bindings from {c} tasks; fan-out: {settings.FanoutMoves} moves while every NVE watches its "
+                            + $"network ({NvaBenchSettings.SubscribersPerConnection} streams per HTTP/2 connection). NVA and clients in this process, on {Environment.ProcessorCount} cores.");
+                    }
                     results = new JsonArray(figures.Select(f => (JsonNode)f.ToJson()).ToArray());
                     settingsJson = new JsonObject { ["mode"] = "scale", ["etcdMembers"] = etcdMembers };
                 }
@@ -95,10 +97,13 @@ internal static class NvaBenchCommand
                     {
                         figures.Add(await WithStoreAsync(name, etcdMembers, s => bench.RunAsync(Label(name), s, ct), ct).ConfigureAwait(false));
                     }
-                    Console.Write(Table(figures, settings));
-                    Console.WriteLine($"moves: unplanned activations alternating between two NVEs, {settings.Concurrency} client tasks each on its own binding; "
-                        + $"look-ups: LookupByIp from {settings.Concurrency} tasks; fan-out: {settings.FanoutMoves} moves, from sending the move to each subscriber "
-                        + $"receiving it, {NvaBenchSettings.SubscribersPerConnection} watch streams per HTTP/2 connection. NVA and clients in this process, on {Environment.ProcessorCount} cores.");
+                    if (!JsonOutput.ToStdout(p, json))
+                    {
+                        Console.Write(Table(figures, settings));
+                        Console.WriteLine($"moves: unplanned activations alternating between two NVEs, {settings.Concurrency} client tasks each on its own binding; "
+                            + $"look-ups: LookupByIp from {settings.Concurrency} tasks; fan-out: {settings.FanoutMoves} moves, from sending the move to each subscriber "
+                            + $"receiving it, {NvaBenchSettings.SubscribersPerConnection} watch streams per HTTP/2 connection. NVA and clients in this process, on {Environment.ProcessorCount} cores.");
+                    }
                     results = new JsonArray(figures.Select(f => (JsonNode)f.ToJson()).ToArray());
                     settingsJson = new JsonObject
                     {
@@ -119,7 +124,7 @@ internal static class NvaBenchCommand
                 await Console.Error.WriteLineAsync($"nvo3 bench nva: {ex.Message}").ConfigureAwait(false);
                 return Cli.Failed;
             }
-            if (jsonPath is not null)
+            await JsonOutput.WriteAsync(p, json, () =>
             {
                 var report = new JsonObject
                 {
@@ -134,8 +139,8 @@ internal static class NvaBenchCommand
                     ["backends"] = results,
                     ["skipped"] = skipped,
                 };
-                await File.WriteAllTextAsync(jsonPath, Json.Print(report) + "\n", ct).ConfigureAwait(false);
-            }
+                return Json.Print(report) + "\n";
+            }, ct).ConfigureAwait(false);
             return Cli.Ok;
         });
         return command;

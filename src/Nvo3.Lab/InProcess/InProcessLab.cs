@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Net;
 using Nvo3.Migration;
+using Nvo3.Mobility;
+using Nvo3.Mobility.Emulated;
 using Nvo3.Nva;
 using Nvo3.Nva.Client;
 using Nvo3.Nva.Hosting;
@@ -21,8 +24,7 @@ namespace Nvo3.Lab;
 public sealed class InProcessLab : IAsyncDisposable
 {
     private readonly List<Edge> _edges = [];
-    private readonly Dictionary<string, MigrationAgent> _agents = [];
-    private readonly List<EmulatedVm> _vms = [];
+    private readonly Dictionary<string, EmulatedHost> _hosts = [];
     private readonly List<IpAddr> _addedAddresses = [];
     private readonly string? _tempDirectory;
     private readonly ILoggerFactory _loggerFactory;
@@ -132,48 +134,51 @@ public sealed class InProcessLab : IAsyncDisposable
         var edge = await Edge.StartAsync(options, Client, loggerFactory: _loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         Capture?.Attach(edge);
         _edges.Add(edge);
-        // The migration agent beside the NVE, on loopback TCP.
-        _agents[name] = await MigrationAgent.StartAsync(new MigrationAgentOptions { Name = name }, loggerFactory: _loggerFactory).ConfigureAwait(false);
+        // The emulated VMs' host beside the NVE, its migration agent on loopback TCP.
+        _hosts[name] = await EmulatedHost.StartAsync(edge, Client, new IPEndPoint(IPAddress.Loopback, 0), _loggerFactory).ConfigureAwait(false);
         return edge;
     }
 
+    /// <summary>The emulated VMs' host beside NVE <paramref name="nve"/>.</summary>
+    public EmulatedHost Host(Edge nve) => _hosts[nve.Name];
+
     /// <summary>The migration agent beside NVE <paramref name="nve"/>.</summary>
-    public MigrationAgent Agent(Edge nve) => _agents[nve.Name];
+    public MigrationAgent Agent(Edge nve) => Host(nve).Agent;
+
+    /// <summary>
+    /// A move of <paramref name="vm"/> (running at <paramref name="from"/>) to <paramref name="to"/>, to run
+    /// step by step or whole with <see cref="Driver"/>.
+    /// </summary>
+    public Move NewMove(EmulatedVm vm, uint vni, Edge from, Edge to, MigrationMode mode = MigrationMode.Hot, SuspendPolicy suspend = SuspendPolicy.Drop) =>
+        new(Client, new MoveRequest(vm.Name, vni, vm.Mac, [.. vm.Addresses], mode) { Suspend = suspend }, new EdgeControl(from), new EdgeControl(to),
+            logger: _loggerFactory.CreateLogger<Move>());
+
+    /// <summary>The driver that moves an emulated VM from <paramref name="from"/>'s host to <paramref name="to"/>'s.</summary>
+    public EmulatedDriver Driver(Edge from, Edge to, EmulatedMoveSettings? settings = null) => new(Host(from), Host(to), settings ?? new EmulatedMoveSettings());
+
+    /// <summary>Moves <paramref name="vm"/> whole (<see cref="Move.RunAsync"/>); throws when it did not complete.</summary>
+    public async Task<MoveReport> MoveAsync(EmulatedVm vm, uint vni, Edge from, Edge to, MigrationMode mode = MigrationMode.Hot, EmulatedMoveSettings? settings = null,
+        CancellationToken cancellationToken = default)
+    {
+        var report = await NewMove(vm, vni, from, to, mode).RunAsync(Driver(from, to, settings), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return report.Outcome == MigrationOutcome.Completed ? report
+            : throw new InvalidOperationException($"The move of {vm.Name} to {to.Name} ended {report.Outcome}: {report.Reason}");
+    }
 
     /// <summary>The NVE named <paramref name="name"/>.</summary>
     public Edge Nve(string name) => _edges.Single(e => e.Name == name);
 
     /// <summary>
-    /// Attaches a new VM at <paramref name="nve"/> in <paramref name="vni"/>: binds it in the NVA,
-    /// wires it to the NVE's port, boots it, and waits until the NVE sees it active.
+    /// Starts a VM at <paramref name="nve"/> in <paramref name="vni"/>: binds it in the NVA, wires it
+    /// to the NVE's port and boots it (a network stack only: it moves without state).
     /// </summary>
     public async Task<EmulatedVm> AddVmAsync(string name, uint vni, MacAddress mac, IpAddr? ipv4, IpAddr? ipv6, Edge nve,
-        Announcement announce = Announcement.Garp | Announcement.Na, CancellationToken cancellationToken = default)
-    {
-        var ips = new[] { ipv4, ipv6 }.OfType<IpAddr>().ToList();
-        await Client.AttachAsync(new AttachRequest(vni, mac, ips, nve.Name, name), cancellationToken).ConfigureAwait(false);
-        await WaitForAsync(() => nve.View.Bindings.TryGetValue((vni, mac), out var b) && b.ActiveNve == nve.Name, $"{nve.Name} to see {name}", cancellationToken).ConfigureAwait(false);
-        var vm = new EmulatedVm(name, mac, ipv4, ipv6, announce);
-        var (nveSide, vmSide) = MemoryPort.CreatePair($"{name}@{nve.Name}");
-        nve.AttachPort(nveSide, vni, mac);
-        vm.Start(vmSide);
-        _vms.Add(vm);
-        return vm;
-    }
+        Announcement announce = Announcement.Garp | Announcement.Na, CancellationToken cancellationToken = default) =>
+        (await Host(nve).StartVmAsync(name, vni, mac, new[] { ipv4, ipv6 }.OfType<IpAddr>().ToList(), null, null, announce, cancellationToken).ConfigureAwait(false)).Vm;
 
     /// <summary>Polls <paramref name="condition"/> until it holds, or throws <see cref="TimeoutException"/> naming <paramref name="what"/>.</summary>
-    public static async Task WaitForAsync(Func<bool> condition, string what, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)((timeout ?? TimeSpan.FromSeconds(10)).TotalSeconds * Stopwatch.Frequency);
-        while (!condition())
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public static Task WaitForAsync(Func<bool> condition, string what, CancellationToken cancellationToken = default, TimeSpan? timeout = null) =>
+        Poll.UntilAsync(condition, what, cancellationToken, timeout);
 
     private void AddAddress(IpAddr address)
     {
@@ -196,13 +201,9 @@ public sealed class InProcessLab : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var vm in _vms)
+        foreach (var host in _hosts.Values)
         {
-            vm.Dispose();
-        }
-        foreach (var agent in _agents.Values)
-        {
-            await agent.DisposeAsync().ConfigureAwait(false);
+            await host.DisposeAsync().ConfigureAwait(false);
         }
         foreach (var edge in _edges)
         {

@@ -36,9 +36,11 @@ public static class LabProcess
         string process = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot tell how this program was started.");
         if (Path.GetFileNameWithoutExtension(process) == "dotnet")
         {
-            string dll = System.Reflection.Assembly.GetEntryAssembly()?.Location
+            // Under dotnet the entry assembly is a file beside the app (Assembly.Location would be
+            // empty in a single-file nvo3, which never runs under dotnet, but the analyzer cannot know).
+            string name = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name
                 ?? throw new InvalidOperationException("Cannot tell which assembly dotnet runs.");
-            return [process, dll];
+            return [process, Path.Combine(AppContext.BaseDirectory, name + ".dll")];
         }
         return [process];
     }

@@ -1,4 +1,5 @@
 using Nvo3.Nva;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 using Nvo3.Packets;
 

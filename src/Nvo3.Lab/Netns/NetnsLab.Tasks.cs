@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using System.Net.Sockets;
+using Nvo3.Migration;
 using Nvo3.Nva;
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 using Nvo3.Packets;
 
@@ -57,85 +58,26 @@ public sealed partial class NetnsLab
         {
             throw new ArgumentException($"Task {name} is at {to} already.");
         }
-        var source = Host(from);
         var destination = Host(to);
-        var mac = MacAddress.Parse(task.Mac);
         string oldNetns = task.Netns;
         string newNetns = $"{State.Prefix}-{name}-{to}";
-        long started = Stopwatch.GetTimestamp();
-        var migration = await Nva.BeginMigrationAsync(new BeginMigrationRequest(name, 0, default, to, MigrationMode.Hot), cancellationToken).ConfigureAwait(false);
-        using var sourceAgent = Agent(source);
+        using var sourceAgent = Agent(Host(from));
         using var destinationAgent = Agent(destination);
-
-        // The new place: same MAC and addresses, up (the restore needs a route to the peer) but
-        // silent (no arp_notify, no ndisc_notify), so the destination NVE keeps holding until the
-        // connections are back.
-        AddNamespace(newNetns);
-        Sysctl.Set(newNetns,
-            ("net.ipv4.conf.all.arp_notify", "0"), ("net.ipv4.conf.default.arp_notify", "0"),
-            ("net.ipv6.conf.all.ndisc_notify", "0"), ("net.ipv6.conf.default.ndisc_notify", "0"),
-            ("net.ipv6.conf.all.accept_dad", "0"), ("net.ipv6.conf.default.accept_dad", "0"));
-        await destinationAgent.AttachTapAsync(name, Vni, mac, cancellationToken).ConfigureAwait(false);
-        PlugTap(destination, task with { Netns = newNetns }, name);
-        await WaitForPortAsync(destinationAgent, task, "Pending", cancellationToken).ConfigureAwait(false);
-
-        var connections = await quiesce().ConfigureAwait(false);
-        long paused = Stopwatch.GetTimestamp();
-        if (policy == LateSegmentPolicy.Forward)
+        var request = new MoveRequest(name, Vni, MacAddress.Parse(task.Mac), [IpAddr.Parse(task.Ipv4), IpAddr.Parse(task.Ipv6)], MigrationMode.Hot)
         {
-            await sourceAgent.PauseAsync(Vni, mac, cancellationToken).ConfigureAwait(false);
-            await Nva.PauseMigrationAsync(migration.Id, cancellationToken).ConfigureAwait(false);
-        }
-        else
+            Redirects = policy == LateSegmentPolicy.Forward,
+        };
+        var move = new Move(Nva, request, new AgentControl(from, sourceAgent), new AgentControl(to, destinationAgent), logger: _logger);
+        var driver = new TaskDriver(task, newNetns, quiesce, sourceAgent, destinationAgent, destination, AddNamespace);
+        var report = await move.RunAsync(driver, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (report.Outcome != MigrationOutcome.Completed)
         {
-            await sourceAgent.DetachAsync(Vni, mac, cancellationToken).ConfigureAwait(false);
+            throw new IOException($"The move of task {name} to {to} was given up: {report.Reason}");
         }
-        // Nothing reaches the old kernel any more: freeze, package, and close silently (repair mode).
-        var packages = new List<byte[]>();
-        var states = new List<TcpConnectionState>();
-        foreach (var connection in connections)
-        {
-            var state = TcpRepair.Freeze(connection);
-            states.Add(state);
-            packages.Add(state.ToBytes());
-            connection.Dispose();
-        }
-        if (policy == LateSegmentPolicy.Forward)
-        {
-            await sourceAgent.DetachAsync(Vni, mac, cancellationToken).ConfigureAwait(false);
-        }
-        var restored = new List<Socket>();
-        foreach (var package in packages)
-        {
-            if (!TcpConnectionState.TryParse(package, out var state, out var error))
-            {
-                throw new InvalidDataException($"A connection package did not survive the trip: {error}.");
-            }
-            restored.Add(TcpRepair.Restore(state!, newNetns));
-        }
-        long running = Stopwatch.GetTimestamp();
-        await destinationAgent.ResumeAsync(Vni, mac, cancellationToken).ConfigureAwait(false);
-        Announce(newNetns, mac, IpAddr.Parse(task.Ipv4));
-        await WaitForPortAsync(destinationAgent, task, "Active", cancellationToken).ConfigureAwait(false);
-        long active = Stopwatch.GetTimestamp();
-
-        await WaitAsync(async () => (await Nva.GetMigrationAsync(migration.Id, cancellationToken).ConfigureAwait(false)).Phase == MigrationPhase.Activated,
-            $"the NVA to record {name} active at {to}", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-        await Nva.CommitMigrationAsync(migration.Id, cancellationToken).ConfigureAwait(false);
         HostCommand.TryRun("ip", "netns", "del", oldNetns);
         State.Tasks[State.Tasks.IndexOf(task)] = task with { Netns = newNetns, CurrentHost = to };
         State.Save();
-        var report = new TaskMoveReport(name, from, to, policy, states.Count, packages.Sum(p => p.Length),
-            Stopwatch.GetElapsedTime(paused, running).TotalMilliseconds, Stopwatch.GetElapsedTime(running, active).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds, states);
-        return (restored, report);
-    }
-
-    // The task's own announcement at its new place: a gratuitous ARP out of its eth0.
-    private static void Announce(string netns, MacAddress mac, IpAddr ipv4)
-    {
-        var frame = new byte[64];
-        int length = ArpWriter.WriteGratuitousFrame(frame, mac, ipv4);
-        NetworkNamespace.Run(netns, () => PacketSocket.Send("eth0", frame.AsSpan(0, length)));
+        return (driver.Restored, new TaskMoveReport(name, from, to, policy, driver.States.Count, driver.PackagedBytes,
+            report.SwitchoverMs, report.ActivationMs, report.TotalMs, driver.States));
     }
 }

@@ -189,7 +189,7 @@ public sealed partial class NetnsLab
         string agent = $"{host.Underlay}:{PortAgentServer.DefaultPort}";
         var taps = State.Vms.Where(v => v.Host == host.Name).SelectMany(v => new[] { "--tap", $"{v.Name}={Vni}/{v.Mac}" });
         int pid = LabProcess.Start([.. Nvo3Command, "nve", "run", "--name", host.Name, "--nva", State.Nva!.Address!, "--underlay", host.Underlay,
-            "--mode", State.UpdateMode, "--agent-listen", agent, "--log-level", "Information", .. taps], host.Netns, log);
+            "--update", State.UpdateMode, "--agent-listen", agent, "--log-level", "Information", .. taps], host.Netns, log);
         host.Process = new LabProcessRecord(host.Name, pid, log, $"http://{agent}");
         host.Agent = $"http://{agent}";
         State.Save();

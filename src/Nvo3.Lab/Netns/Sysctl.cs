@@ -1,3 +1,4 @@
+using Nvo3.Lab.Linux;
 using Nvo3.Nve.Linux;
 
 namespace Nvo3.Lab.Netns;

@@ -65,6 +65,10 @@ public sealed record ScenarioReport
     /// <summary>Counters of the NVEs involved, by NVE, for whoever digs deeper.</summary>
     [JsonPropertyName("nveCounters")]
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> NveCounters { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, long>>();
+
+    /// <summary>Every probe and the move's phases, for the HTML report (<c>demo --report</c>); not in the JSON, which stays small.</summary>
+    [JsonIgnore]
+    public Reports.MoveTimeline? Timeline { get; init; }
 }
 
 /// <summary>Probe counts.</summary>

@@ -63,15 +63,11 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         {
             await InProcessLab.WaitForAsync(() => edge.View.Networks.ContainsKey(Vni), "the network", cancellationToken).ConfigureAwait(false);
         }
-        var vm = await lab.AddVmAsync("vm1", Vni, s_vmMac, IpAddr.Parse("10.0.0.10"), IpAddr.Parse("fd00:100::10"), a, spec.Announce, cancellationToken).ConfigureAwait(false);
+        // The VM, with its memory and disk dirtied while it runs, and its correspondent.
+        var vm = (await lab.Host(a).StartVmAsync("vm1", Vni, s_vmMac, [IpAddr.Parse("10.0.0.10"), IpAddr.Parse("fd00:100::10")], options.Workload, options.Dirtying,
+            spec.Announce, cancellationToken).ConfigureAwait(false)).Vm;
         var peer = await lab.AddVmAsync("peer", Vni, s_peerMac, IpAddr.Parse("10.0.0.30"), IpAddr.Parse("fd00:100::30"), c, cancellationToken: cancellationToken).ConfigureAwait(false);
         var target = spec.Family == "ipv6" ? vm.IPv6!.Value : vm.IPv4!.Value;
-
-        // The VM's memory and disk, hosted by a's agent and dirtied while it runs.
-        var workload = new Workload("vm1", options.Workload);
-        workload.Fill(seed: 1);
-        lab.Agent(a).Host(workload);
-        await using var dirtier = new Dirtier(workload, options.Dirtying);
 
         // The probes measure the move: their path is resolved before the first one leaves.
         await peer.PingUntilAnsweredAsync(target, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
@@ -86,20 +82,17 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         {
             "cold" => MigrationMode.Cold,
             "warm" => MigrationMode.Warm,
-            "hot-standby" => MigrationMode.Standby,
+            "hot-standby" => MigrationMode.HotStandby,
             _ => MigrationMode.Hot,
         };
-        var move = new LabMove(lab, vm, Vni, a, b, mode);
-        var hooks = new LabMigrationHooks(move, spec.Mode == "cold" ? spec.Suspend : null);
-        var agent = lab.Agent(a);
-        var destination = lab.Agent(b).Endpoint;
-        var result = spec.Mode switch
+        var move = lab.NewMove(vm, Vni, a, b, mode, spec.Suspend);
+        var report = await move.RunAsync(lab.Driver(a, b, new EmulatedMoveSettings
         {
-            "cold" => await agent.MigrateColdAsync(workload, destination, options.Transfer, hooks, null, cancellationToken).ConfigureAwait(false),
-            "warm" => await FailOverWarmAsync(agent, workload, destination, hooks, cancellationToken).ConfigureAwait(false),
-            "hot-standby" => await FailOverHotStandbyAsync(agent, workload, destination, hooks, cancellationToken).ConfigureAwait(false),
-            _ => await agent.MigrateHotAsync(workload, destination, options.PreCopy, hooks, null, cancellationToken).ConfigureAwait(false),
-        };
+            PreCopy = options.PreCopy,
+            Transfer = options.Transfer,
+            Checkpoints = options.Checkpoints,
+        }), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var result = report.Transfer ?? throw new InvalidOperationException($"The move never transferred: {report.Reason}");
         long sentAtActivation = probes.Sent;
         if (spec.Announce.HasFlag(Announcement.Rarp))
         {
@@ -112,27 +105,32 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         probes.Stop();
         await InProcessLab.WaitForAsync(() => vm.Probes.Unique >= probes.Sent, "the last probes", cancellationToken, TimeSpan.FromSeconds(2))
             .ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-        if (result.Outcome == MigrationOutcome.Completed)
+        if (report.Outcome == MigrationOutcome.Completed)
         {
-            await move.CleanUpAsync(cancellationToken).ConfigureAwait(false);
+            await move.ReleaseAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         }
+        long activatedTicks = b.GetPort(Vni, vm.Mac)?.ActivatedTicks ?? 0;
 
         long sent = probes.Sent;
         long received = vm.Probes.Unique;
         long freq = Stopwatch.Frequency;
-        double downtime = move.ActivatedTicks == 0 ? -1 : vm.Probes.LongestGap(move.PausedTicks - freq / 20, move.ActivatedTicks + freq / 2) * 1000.0 / freq;
+        double downtime = activatedTicks == 0 ? -1 : vm.Probes.LongestGap(move.PausedTicks - freq / 20, activatedTicks + freq / 2) * 1000.0 / freq;
         var entry = c.GetRemote(Vni, vm.Mac);
-        double convergence = entry?.Peer?.Name == b.Name ? Math.Max(0, b.Milliseconds(move.ActivatedTicks, entry.ChangedTicks)) : -1;
+        double convergence = entry?.Peer?.Name == b.Name ? Math.Max(0, b.Milliseconds(activatedTicks, entry.ChangedTicks)) : -1;
         long forwarded = a.Counters.ForwardedInFlight - forwardedBefore;
         long buffered = b.Counters.Flushed - flushedBefore;
         long missingAfter = Enumerable.Range((int)Math.Min(sentAtActivation + 50, sent), (int)Math.Max(0, sent - sentAtActivation - 50)).LongCount(s => !vm.Probes.Seen(s));
         long unreachables = peer.Unreachables - unreachablesBefore;
 
         var notes = new List<string>();
-        bool passed = result.Outcome == MigrationOutcome.Completed && result.StateVerified && sent > 0 && convergence >= 0;
-        if (result.Outcome != MigrationOutcome.Completed)
+        bool passed = report.Outcome == MigrationOutcome.Completed && result.StateVerified && sent > 0 && convergence >= 0 && report.LateFailures.Count == 0;
+        if (report.Outcome != MigrationOutcome.Completed)
         {
-            notes.Add($"migration {result.Outcome.ToString().ToLowerInvariant()}: {result.Reason}");
+            notes.Add($"migration {report.Outcome.ToString().ToLowerInvariant()}: {report.Reason}");
+        }
+        foreach (var failure in report.LateFailures)
+        {
+            notes.Add($"after the switchover, {failure}");
         }
         if (!result.StateVerified)
         {
@@ -177,6 +175,14 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             bool answered = vm.RarpAnswer == vm.IPv4;
             passed &= answered;
             notes.Add(answered ? $"RARP reply gave {vm.RarpAnswer}" : "no RARP reply");
+        }
+        if (layer3)
+        {
+            // In a Layer-3 network every neighbour of every VM is the anycast gateway, before and after the move.
+            var gateway = VirtualNetwork.AnycastGatewayMac(Vni);
+            var strays = new[] { vm, peer }.SelectMany(v => v.Neighbors.Where(n => n.Value != gateway).Select(n => $"{v.Name}: {n.Key} at {n.Value}")).ToList();
+            passed &= strays.Count == 0;
+            notes.Add(strays.Count == 0 ? "every neighbour entry is the gateway's MAC" : "neighbour entries not at the gateway: " + string.Join(", ", strays));
         }
         notes.Add($"activated by {b.GetPort(Vni, vm.Mac)?.ActivatedBy?.ToString().ToLowerInvariant() ?? "?"}");
         notes.Add(result.Switchover != SwitchoverReason.None ? $"switched over: {result.Switchover}" : "");
@@ -226,6 +232,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             Notes = string.Join("; ", notes.Where(n => n.Length > 0)),
             NveUnderlay = lab.Edges.ToDictionary(e => e.Name, e => e.Endpoint.ToString()),
             NveCounters = lab.Edges.ToDictionary(e => e.Name, e => e.Counters.Snapshot()),
+            Timeline = ScenarioTimeline.Capture(probes, vm.Probes, move, activatedTicks, result, convergence),
         };
     }
 
@@ -243,22 +250,5 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
             .Where(kv => kv.Key.StartsWith("drop.", StringComparison.Ordinal) && kv.Value > 0)
             .Select(kv => $"{e.Name}:{kv.Key["drop.".Length..]}={kv.Value}")).ToList();
         return drops.Count == 0 ? "none" : string.Join(" ", drops);
-    }
-
-    // Warm: the standby takes checkpoints for a while; then the primary fails and the standby
-    // resumes from the last one.
-    private async Task<MigrationResult> FailOverWarmAsync(MigrationAgent agent, Workload workload, System.Net.EndPoint destination, IMigrationHooks hooks, CancellationToken cancellationToken)
-    {
-        await using var standby = await agent.ProtectWarmAsync(workload, destination, options.Checkpoints, hooks, null, cancellationToken).ConfigureAwait(false);
-        await Task.Delay(options.Checkpoints.CheckpointInterval * 3.5, cancellationToken).ConfigureAwait(false);
-        return await standby.FailoverAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    // Hot standby: two copies run identical for a while; then the primary fails and the secondary takes over.
-    private async Task<MigrationResult> FailOverHotStandbyAsync(MigrationAgent agent, Workload workload, System.Net.EndPoint destination, IMigrationHooks hooks, CancellationToken cancellationToken)
-    {
-        await using var standby = await agent.ProtectHotAsync(workload, destination, options.PreCopy, hooks, null, cancellationToken).ConfigureAwait(false);
-        await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken).ConfigureAwait(false);
-        return await standby.FailoverAsync(cancellationToken).ConfigureAwait(false);
     }
 }

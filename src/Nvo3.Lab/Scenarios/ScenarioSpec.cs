@@ -27,6 +27,7 @@ public sealed record ScenarioSpec(string Name, string Layer, string Family, stri
         new("l2-ipv4-warm", "l2", "ipv4", "warm", Announcement.Garp, "a standby takes checkpoints; the primary fails; the standby resumes from the last"),
         new("l2-ipv4-hot-standby", "l2", "ipv4", "hot-standby", Announcement.Garp, "two copies run identical; the primary fails; the secondary takes over"),
         new("l3-ipv6-ila-hot", "l3", "ipv6", "hot", Announcement.Na, "a task moves live in a Layer-3 network; ILA rewrites its locator") { Ila = true },
+        new("l3-ipv4-silent-hot", "l3", "ipv4", "hot", Announcement.None, "a task moves live in a Layer-3 network and never announces; its NVE activates it and no VM learns its MAC"),
         new("l3-ipv4-task-cold", "l3", "ipv4", "cold", Announcement.Garp, "a task stops; the old place answers destination unreachable; it starts elsewhere with its address")
             { Suspend = SuspendPolicy.Unreachable },
     ];

@@ -13,4 +13,8 @@ namespace Nvo3.Migration;
 /// <param name="Throttle">Auto-converge's final throttle.</param>
 /// <param name="StateVerified">Hashes equal.</param>
 public sealed record MigrationBenchmarkRow(double DirtyRate, double DowntimeMs, double PredictedDowntimeMs, double VerificationMs, double TotalMs,
-    double SentRatio, int Rounds, SwitchoverReason Switchover, double BandwidthMBps, double Throttle, bool StateVerified);
+    double SentRatio, int Rounds, SwitchoverReason Switchover, double BandwidthMBps, double Throttle, bool StateVerified)
+{
+    /// <summary>The move went over mutual TLS (else plain text).</summary>
+    public bool Tls { get; init; }
+}

@@ -68,8 +68,8 @@ public sealed partial class HotStandby : IAsyncDisposable
     {
         _agent.EnsureHosted(_workload);
         _started = _agent.Time.GetTimestamp();
-        _move = new MigrationAgent.MoveState(_workload, MobilityMode.HotStandby, _settings, _hooks);
-        _move.Transfer = await OutgoingTransfer.OpenAsync(_agent, _workload, destination, MobilityMode.HotStandby, _settings, progress, cancellationToken).ConfigureAwait(false);
+        _move = new MigrationAgent.MoveState(_workload, MigrationMode.HotStandby, _settings, _hooks);
+        _move.Transfer = await OutgoingTransfer.OpenAsync(_agent, _workload, destination, MigrationMode.HotStandby, _settings, progress, cancellationToken).ConfigureAwait(false);
         // Flushes wait until the standby holds the initial state: one sender at a time.
         await _send.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

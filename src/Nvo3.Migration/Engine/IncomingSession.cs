@@ -59,7 +59,9 @@ internal sealed partial class IncomingSession
                 throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, $"A connection must start with Hello or Query, not {first.Value.Type}.");
             }
             var hello = HelloMessage.Read(first.Value.Payload.Span);
-            if (_agent.CheckIncoming(hello) is { } refusal)
+            // Who may offer it is decided first: a stranger learns nothing of what is held here.
+            string? refusal = await _agent.AuthorizeAsync(hello, _connection, cancellationToken).ConfigureAwait(false) ?? _agent.CheckIncoming(hello);
+            if (refusal is not null)
             {
                 await SendAbortAsync(refusal, cancellationToken).ConfigureAwait(false);
                 return;
@@ -77,9 +79,9 @@ internal sealed partial class IncomingSession
             LogProtocolError(_logger, _agent.Name, _connection.Remote?.ToString() ?? "?", ex.Error, ex.Message);
             await SendAbortAsync(ex.Message, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
-            // The source went away or the agent is stopping: what to keep is decided below.
+            // The source went away (or its TLS broke) or the agent is stopping: what to keep is decided below.
         }
         catch (Exception ex)
         {
@@ -173,7 +175,7 @@ internal sealed partial class IncomingSession
             {
                 throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, $"{type} after the copy was activated or discarded.");
             }
-            if (_hello!.Mode == MobilityMode.Warm && _complete)
+            if (_hello!.Mode == MigrationMode.Warm && _complete)
             {
                 // A checkpoint in progress: staged until it is complete.
                 _staged.Add((type, payload.ToArray()));
@@ -215,7 +217,7 @@ internal sealed partial class IncomingSession
             var hash = message.Hash.Value == 0 ? default : Image.ComputeStateHash();
             bool verified = message.Hash.Value != 0 && hash == message.Hash;
             _complete = true;
-            if (_hello!.Mode is MobilityMode.Warm or MobilityMode.HotStandby && !_isStandby)
+            if (_hello!.Mode is MigrationMode.Warm or MigrationMode.HotStandby && !_isStandby)
             {
                 _isStandby = true;
                 Image.MakeStandby();
@@ -234,7 +236,7 @@ internal sealed partial class IncomingSession
     {
         lock (_lock)
         {
-            if (_hello!.Mode != MobilityMode.HotStandby || !_complete || _activated || _discarded)
+            if (_hello!.Mode != MigrationMode.HotStandby || !_complete || _activated || _discarded)
             {
                 throw new MigrationProtocolException(ProtocolError.UnexpectedMessage, "Writes are only for a synchronised hot standby.");
             }
@@ -336,5 +338,5 @@ internal sealed partial class IncomingSession
     private static partial void LogAborted(ILogger logger, string agent, string workload, string reason);
 
     [LoggerMessage(13, LogLevel.Information, "Agent {Agent}: {Workload} runs here ({Mode})")]
-    private static partial void LogActivated(ILogger logger, string agent, string workload, MobilityMode mode);
+    private static partial void LogActivated(ILogger logger, string agent, string workload, MigrationMode mode);
 }

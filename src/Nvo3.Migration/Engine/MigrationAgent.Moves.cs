@@ -18,7 +18,7 @@ public sealed partial class MigrationAgent
     {
         settings ??= new PreCopySettings();
         settings.Validate();
-        return MoveAsync(workload, destination, MobilityMode.Hot, settings, hooks ?? MigrationHooks.None, progress, cancellationToken);
+        return MoveAsync(workload, destination, MigrationMode.Hot, settings, hooks ?? MigrationHooks.None, progress, cancellationToken);
     }
 
     /// <summary>
@@ -40,10 +40,10 @@ public sealed partial class MigrationAgent
             ResolveInterval = settings.ResolveInterval,
         };
         preCopy.Validate();
-        return MoveAsync(workload, destination, MobilityMode.Cold, preCopy, hooks ?? MigrationHooks.None, progress, cancellationToken);
+        return MoveAsync(workload, destination, MigrationMode.Cold, preCopy, hooks ?? MigrationHooks.None, progress, cancellationToken);
     }
 
-    private async Task<MigrationResult> MoveAsync(Workload workload, EndPoint destination, MobilityMode mode, PreCopySettings settings,
+    private async Task<MigrationResult> MoveAsync(Workload workload, EndPoint destination, MigrationMode mode, PreCopySettings settings,
         IMigrationHooks hooks, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workload);
@@ -57,7 +57,7 @@ public sealed partial class MigrationAgent
             transfer = await OutgoingTransfer.OpenAsync(this, workload, destination, mode, settings, progress, cancellationToken).ConfigureAwait(false);
             move.Transfer = transfer;
             await RunHookAsync("Prepare", () => hooks.PrepareAsync(transfer.Context, cancellationToken)).ConfigureAwait(false);
-            if (mode == MobilityMode.Hot)
+            if (mode == MigrationMode.Hot)
             {
                 if (workload.State != WorkloadState.Running)
                 {
@@ -74,7 +74,7 @@ public sealed partial class MigrationAgent
             var paused = RunHookAsync("Paused", () => hooks.PausedAsync(transfer.Context, cancellationToken));
             try
             {
-                if (mode == MobilityMode.Cold)
+                if (mode == MigrationMode.Cold)
                 {
                     workload.Memory.Dirty.SetAll();
                     workload.Disk.Dirty.SetAll();
@@ -282,10 +282,10 @@ public sealed partial class MigrationAgent
     private static partial void LogHookFailed(Microsoft.Extensions.Logging.ILogger logger, string hook, string workload, Exception exception);
 
     /// <summary>What one move has measured and decided so far.</summary>
-    internal sealed class MoveState(Workload workload, MobilityMode mode, TransferSettings settings, IMigrationHooks hooks)
+    internal sealed class MoveState(Workload workload, MigrationMode mode, TransferSettings settings, IMigrationHooks hooks)
     {
         public Workload Workload { get; } = workload;
-        public MobilityMode Mode { get; } = mode;
+        public MigrationMode Mode { get; } = mode;
         public TransferSettings Settings { get; } = settings;
         public IMigrationHooks Hooks { get; } = hooks;
         public OutgoingTransfer? Transfer { get; set; }

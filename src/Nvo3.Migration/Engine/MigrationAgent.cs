@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nvo3.Migration.Transfer;
+using Nvo3.Security;
 
 namespace Nvo3.Migration;
 
@@ -64,11 +65,19 @@ public sealed partial class MigrationAgent : IAsyncDisposable
     /// <summary>Raised when an incoming copy is created, before any state arrives and long before it may run.</summary>
     public event Action<Workload>? WorkloadArrived;
 
-    /// <summary>Starts an agent listening on <see cref="MigrationAgentOptions.Listen"/>.</summary>
+    /// <summary>
+    /// Starts an agent listening on <see cref="MigrationAgentOptions.Listen"/>. Throws
+    /// <see cref="ArgumentException"/> for an authorizer without TLS (it would have no identity to judge).
+    /// </summary>
     public static Task<MigrationAgent> StartAsync(MigrationAgentOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Name);
+        ArgumentNullException.ThrowIfNull(options.Security);
+        if (options.Authorize is not null && options.Security.Mode != TransportSecurityMode.MutualTls)
+        {
+            throw new ArgumentException("An authorizer judges the identity a source proves in TLS: give the agent TLS material (TransportSecurity.MutualTls).", nameof(options));
+        }
         var listener = new Socket(options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -81,7 +90,11 @@ public sealed partial class MigrationAgent : IAsyncDisposable
             throw new IOException($"The migration agent '{options.Name}' cannot listen on {options.Listen}: {ex.Message}", ex);
         }
         var agent = new MigrationAgent(options, listener, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance);
-        LogStarted(agent._logger, agent.Name, agent.Endpoint);
+        LogStarted(agent._logger, agent.Name, agent.Endpoint, options.Security);
+        if (options.Security.Mode == TransportSecurityMode.Insecure)
+        {
+            LogInsecure(agent._logger, agent.Name);
+        }
         return Task.FromResult(agent);
     }
 
@@ -216,27 +229,6 @@ public sealed partial class MigrationAgent : IAsyncDisposable
         }
     }
 
-    /// <summary>Why an incoming migration must be refused, or null to accept it.</summary>
-    internal string? CheckIncoming(HelloMessage hello)
-    {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            return $"The agent '{Name}' is stopping.";
-        }
-        if (hello.Shape.MemoryBytes + hello.Shape.DiskBytes > Options.MaxIncomingBytes)
-        {
-            return $"The workload '{hello.Workload}' needs {hello.Shape.MemoryBytes + hello.Shape.DiskBytes} bytes; the agent '{Name}' accepts at most {Options.MaxIncomingBytes}.";
-        }
-        lock (_lock)
-        {
-            if (_hosted.ContainsKey(hello.Workload) || _standbys.ContainsKey(hello.Workload))
-            {
-                return $"The agent '{Name}' already holds a workload named '{hello.Workload}'.";
-            }
-        }
-        return null;
-    }
-
     internal void OnArrived(Workload workload) => WorkloadArrived?.Invoke(workload);
 
     internal void SetStatus(Guid id, MigrationStatus status)
@@ -287,31 +279,6 @@ public sealed partial class MigrationAgent : IAsyncDisposable
         }
     }
 
-    private async Task AcceptAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var socket = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
-                var connection = MigrationConnection.Accepted(socket, Time);
-                Track(connection);
-                var session = new IncomingSession(this, connection, _logger);
-                var task = Task.Run(() => session.RunAsync(cancellationToken));
-                _sessions.TryAdd(task, 0);
-                _ = task.ContinueWith(t => _sessions.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || (ex is SocketException && cancellationToken.IsCancellationRequested))
-        {
-            // Stopping.
-        }
-        catch (Exception ex)
-        {
-            LogAcceptFailed(_logger, Name, ex);
-        }
-    }
-
     /// <summary>Stops the agent as a server stops: closes the listener, resets every connection, stops every workload here.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -338,12 +305,15 @@ public sealed partial class MigrationAgent : IAsyncDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Migration agent {Agent} listening on {Endpoint}")]
-    private static partial void LogStarted(ILogger logger, string agent, IPEndPoint endpoint);
+    [LoggerMessage(1, LogLevel.Information, "Migration agent {Agent} listening on {Endpoint} ({Security})")]
+    private static partial void LogStarted(ILogger logger, string agent, IPEndPoint endpoint, TransportSecurity security);
 
     [LoggerMessage(2, LogLevel.Error, "Migration agent {Agent} stopped accepting connections")]
     private static partial void LogAcceptFailed(ILogger logger, string agent, Exception exception);
 
     [LoggerMessage(3, LogLevel.Information, "{Mode} move of {Workload} to {Destination}: {Outcome} ({Reason})")]
-    private static partial void LogMoveEnded(ILogger logger, MobilityMode mode, string workload, string destination, MigrationOutcome outcome, string? reason);
+    private static partial void LogMoveEnded(ILogger logger, MigrationMode mode, string workload, string destination, MigrationOutcome outcome, string? reason);
+
+    [LoggerMessage(5, LogLevel.Warning, "Migration agent {Agent} sends and receives plain text (--insecure): workload state crosses the network unencrypted, and any peer can offer or receive a workload")]
+    private static partial void LogInsecure(ILogger logger, string agent);
 }

@@ -59,10 +59,10 @@ internal sealed class OutgoingTransfer : IAsyncDisposable
 
     public double Bandwidth => Connection.Meter.BytesPerSecond ?? 0;
 
-    public static async Task<OutgoingTransfer> OpenAsync(MigrationAgent agent, Workload workload, EndPoint destination, MobilityMode mode,
+    public static async Task<OutgoingTransfer> OpenAsync(MigrationAgent agent, Workload workload, EndPoint destination, MigrationMode mode,
         TransferSettings settings, IProgress<MigrationProgress>? progress, CancellationToken cancellationToken)
     {
-        var connection = await MigrationConnection.ConnectAsync(destination, settings, agent.Time, cancellationToken).ConfigureAwait(false);
+        var connection = await MigrationConnection.ConnectAsync(destination, settings, agent.Options.Security, agent.Time, cancellationToken).ConfigureAwait(false);
         var transfer = new OutgoingTransfer(agent, workload, destination, connection, settings, progress, Guid.NewGuid());
         agent.Track(connection);
         try
@@ -71,7 +71,7 @@ internal sealed class OutgoingTransfer : IAsyncDisposable
             await connection.SendAsync(FrameType.Hello, hello.Size, hello, static (b, m) => m.Write(b), cancellationToken).ConfigureAwait(false);
             var welcome = WelcomeMessage.Read(await transfer.Control.ExpectAsync(FrameType.Welcome, settings.ReplyTimeout, cancellationToken).ConfigureAwait(false));
             transfer.Context = new MigrationContext(transfer.Id, workload.Name, mode, agent.Name, welcome.Agent, destination);
-            transfer.Report(MigrationPhase.Preparing, 0, 0, 0);
+            transfer.Report(MigrationPhase.Prepared, 0, 0, 0);
             return transfer;
         }
         catch
@@ -225,7 +225,7 @@ internal sealed class OutgoingTransfer : IAsyncDisposable
             }
             try
             {
-                var status = await QueryAsync(_destination, Id, _settings, _time, cancellationToken).ConfigureAwait(false);
+                var status = await QueryAsync(_destination, Id, _settings, _agent.Options.Security, _time, cancellationToken).ConfigureAwait(false);
                 if (status != MigrationStatus.InProgress)
                 {
                     return status;
@@ -240,9 +240,10 @@ internal sealed class OutgoingTransfer : IAsyncDisposable
     }
 
     /// <summary>Asks the agent at <paramref name="destination"/> what became of migration <paramref name="id"/>.</summary>
-    public static async Task<MigrationStatus> QueryAsync(EndPoint destination, Guid id, TransferSettings settings, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<MigrationStatus> QueryAsync(EndPoint destination, Guid id, TransferSettings settings, Nvo3.Security.TransportSecurity security, TimeProvider time,
+        CancellationToken cancellationToken)
     {
-        await using var connection = await MigrationConnection.ConnectAsync(destination, settings, time, cancellationToken).ConfigureAwait(false);
+        await using var connection = await MigrationConnection.ConnectAsync(destination, settings, security, time, cancellationToken).ConfigureAwait(false);
         await connection.SendAsync(FrameType.Query, 16, id, static (b, i) => FieldMessage.WriteGuid(b, i), cancellationToken).ConfigureAwait(false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(settings.ReplyTimeout);

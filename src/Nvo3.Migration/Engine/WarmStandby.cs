@@ -64,8 +64,8 @@ public sealed partial class WarmStandby : IAsyncDisposable
     {
         _agent.EnsureHosted(_workload);
         _started = _agent.Time.GetTimestamp();
-        _move = new MigrationAgent.MoveState(_workload, MobilityMode.Warm, _settings, _hooks);
-        _move.Transfer = await OutgoingTransfer.OpenAsync(_agent, _workload, destination, MobilityMode.Warm, _settings, progress, cancellationToken).ConfigureAwait(false);
+        _move = new MigrationAgent.MoveState(_workload, MigrationMode.Warm, _settings, _hooks);
+        _move.Transfer = await OutgoingTransfer.OpenAsync(_agent, _workload, destination, MigrationMode.Warm, _settings, progress, cancellationToken).ConfigureAwait(false);
         try
         {
             await MigrationAgent.RunHookAsync("Prepare", () => _hooks.PrepareAsync(Context, cancellationToken)).ConfigureAwait(false);

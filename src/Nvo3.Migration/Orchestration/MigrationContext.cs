@@ -9,4 +9,4 @@ namespace Nvo3.Migration;
 /// <param name="SourceAgent">The agent it leaves.</param>
 /// <param name="DestinationAgent">The agent it goes to, as that agent named itself.</param>
 /// <param name="Destination">The destination agent's endpoint.</param>
-public sealed record MigrationContext(Guid Id, string Workload, MobilityMode Mode, string SourceAgent, string DestinationAgent, EndPoint Destination);
+public sealed record MigrationContext(Guid Id, string Workload, MigrationMode Mode, string SourceAgent, string DestinationAgent, EndPoint Destination);

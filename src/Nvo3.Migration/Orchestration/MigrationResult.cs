@@ -10,7 +10,7 @@ public sealed record MigrationResult
     public required string Workload { get; init; }
 
     /// <summary>Hot, warm, cold or hot standby.</summary>
-    public required MobilityMode Mode { get; init; }
+    public required MigrationMode Mode { get; init; }
 
     /// <summary>Completed, aborted or in doubt.</summary>
     public required MigrationOutcome Outcome { get; init; }
@@ -77,4 +77,18 @@ public sealed record MigrationResult
 
     /// <summary>Hooks that failed after the activation (they could no longer abort), with their errors.</summary>
     public IReadOnlyList<string> HookFailures { get; init; } = [];
+
+    /// <summary>
+    /// A completed move that carried no state of ours (a namespace that stays, a VM that is only a
+    /// network stack, a task whose connections travel apart): its pause is the only figure.
+    /// </summary>
+    public static MigrationResult Stateless(string workload, MigrationMode mode, TimeSpan pause) => new()
+    {
+        Id = Guid.Empty,
+        Workload = workload,
+        Mode = mode,
+        Outcome = MigrationOutcome.Completed,
+        Downtime = pause,
+        StateVerified = true, // nothing was copied, so nothing can differ
+    };
 }

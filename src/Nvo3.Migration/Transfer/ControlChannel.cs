@@ -48,6 +48,12 @@ internal sealed class ControlChannel
         {
             ended = ex is IOException ? ex : new IOException("The connection to the destination agent was closed.", ex);
         }
+        catch (System.Security.Authentication.AuthenticationException ex)
+        {
+            // TLS 1.3 finishes the client's handshake before the server judged the client's
+            // certificate: a refusal arrives here, as an alert on the first read.
+            ended = new IOException($"The destination agent ended TLS (did it refuse this agent's certificate? its log says why): {ex.Message}", ex);
+        }
         Volatile.Write(ref _failure, ended);
         _queue.Writer.TryComplete(ended);
     }

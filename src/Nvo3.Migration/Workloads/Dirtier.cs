@@ -28,6 +28,9 @@ public sealed partial class Dirtier : IAsyncDisposable
     private long _memoryBytes;
     private long _diskBytes;
 
+    /// <summary>Its rates.</summary>
+    public DirtierSettings Settings => _settings;
+
     /// <summary>Starts dirtying <paramref name="workload"/>.</summary>
     public Dirtier(Workload workload, DirtierSettings? settings = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
         : this(workload, settings, timeProvider, loggerFactory, start: true)

@@ -160,7 +160,7 @@ public static class ProtoMapping
         Source = g.Source,
         Destination = g.Destination,
         Mode = ToProto(g.Mode),
-        Phase = (P.MigrationPhase)((int)g.Phase + 1),
+        Phase = ToProto(g.Phase),
         StartedUnixMs = ToUnixMs(g.Started),
         PausedUnixMs = ToUnixMs(g.Paused),
         ActivatedUnixMs = ToUnixMs(g.Activated),
@@ -174,7 +174,7 @@ public static class ProtoMapping
     /// <summary>Message to record.</summary>
     public static Migration FromProto(P.Migration m) => new(
         m.Id, m.Vni, Arguments.ParseMac(m.Mac), m.Name, m.Source, m.Destination, FromProto(m.Mode),
-        m.Phase == P.MigrationPhase.Unspecified ? MigrationPhase.Prepared : (MigrationPhase)((int)m.Phase - 1),
+        FromProto(m.Phase),
         FromUnixMs(m.StartedUnixMs) ?? DateTimeOffset.UnixEpoch, FromUnixMs(m.PausedUnixMs), FromUnixMs(m.ActivatedUnixMs),
         FromUnixMs(m.EndedUnixMs), string.IsNullOrEmpty(m.Result) ? null : m.Result,
         string.IsNullOrEmpty(m.RequestId) ? null : m.RequestId, string.IsNullOrEmpty(m.SettledBy) ? null : m.SettledBy, FromUnixMs(m.DeadlineUnixMs));
@@ -189,11 +189,15 @@ public static class ProtoMapping
         MigrationId = r.MigrationId ?? "",
         Active = r.Active,
         ExpiresUnixMs = ToUnixMs(r.Expires),
+        HoldMs = r.Hold is { } hold ? (long)hold.TotalMilliseconds : 0,
     };
 
     /// <summary>Message to record.</summary>
     public static Redirect FromProto(P.Redirect m) => new(
-        m.Vni, Arguments.ParseMac(m.Mac), m.OldNve, m.NewNve, string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId, m.Active, FromUnixMs(m.ExpiresUnixMs));
+        m.Vni, Arguments.ParseMac(m.Mac), m.OldNve, m.NewNve, string.IsNullOrEmpty(m.MigrationId) ? null : m.MigrationId, m.Active, FromUnixMs(m.ExpiresUnixMs))
+    {
+        Hold = m.HoldMs > 0 ? TimeSpan.FromMilliseconds(m.HoldMs) : null,
+    };
 
     /// <summary>Trigger to message.</summary>
     public static P.MoveTrigger ToProto(MoveTrigger t) => (P.MoveTrigger)((int)t + 1);
@@ -202,8 +206,42 @@ public static class ProtoMapping
     public static MoveTrigger FromProto(P.MoveTrigger t) => t == P.MoveTrigger.Unspecified ? MoveTrigger.Api : (MoveTrigger)((int)t - 1);
 
     /// <summary>Mode to message.</summary>
-    public static P.MigrationMode ToProto(MigrationMode mode) => (P.MigrationMode)((int)mode + 1);
+    public static P.MigrationMode ToProto(MigrationMode mode) => mode switch
+    {
+        MigrationMode.Hot => P.MigrationMode.Hot,
+        MigrationMode.Warm => P.MigrationMode.Warm,
+        MigrationMode.Cold => P.MigrationMode.Cold,
+        MigrationMode.HotStandby => P.MigrationMode.Standby,
+        _ => throw new NvaException(NvaError.InvalidArgument, $"Migration mode {(int)mode} is not hot, warm, cold or hot-standby."),
+    };
 
     /// <summary>Message to mode (unspecified: hot).</summary>
-    public static MigrationMode FromProto(P.MigrationMode mode) => mode == P.MigrationMode.Unspecified ? MigrationMode.Hot : (MigrationMode)((int)mode - 1);
+    public static MigrationMode FromProto(P.MigrationMode mode) => mode switch
+    {
+        P.MigrationMode.Unspecified or P.MigrationMode.Hot => MigrationMode.Hot,
+        P.MigrationMode.Warm => MigrationMode.Warm,
+        P.MigrationMode.Cold => MigrationMode.Cold,
+        P.MigrationMode.Standby => MigrationMode.HotStandby,
+        _ => throw new NvaException(NvaError.InvalidArgument, $"Migration mode {(int)mode} is not hot, warm, cold or hot-standby."),
+    };
+
+    /// <summary>Phase to message: the steps the NVA never records map to the last one it does.</summary>
+    public static P.MigrationPhase ToProto(MigrationPhase phase) => phase switch
+    {
+        MigrationPhase.Prepared or MigrationPhase.PreCopy or MigrationPhase.Protecting => P.MigrationPhase.Prepared,
+        MigrationPhase.Paused or MigrationPhase.Activating => P.MigrationPhase.Paused,
+        MigrationPhase.Activated => P.MigrationPhase.Activated,
+        MigrationPhase.Completed => P.MigrationPhase.Completed,
+        _ => P.MigrationPhase.Aborted,
+    };
+
+    /// <summary>Message to phase (unspecified: prepared).</summary>
+    public static MigrationPhase FromProto(P.MigrationPhase phase) => phase switch
+    {
+        P.MigrationPhase.Paused => MigrationPhase.Paused,
+        P.MigrationPhase.Activated => MigrationPhase.Activated,
+        P.MigrationPhase.Completed => MigrationPhase.Completed,
+        P.MigrationPhase.Aborted => MigrationPhase.Aborted,
+        _ => MigrationPhase.Prepared,
+    };
 }

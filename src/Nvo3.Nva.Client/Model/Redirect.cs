@@ -20,4 +20,11 @@ public sealed record Redirect(
     string NewNve,
     string? MigrationId,
     bool Active,
-    DateTimeOffset? Expires);
+    DateTimeOffset? Expires)
+{
+    /// <summary>
+    /// Set with <see cref="Expires"/>: how long the old NVE forwards, counted on its own clock from
+    /// when it sees the activation (a wall-clock time from the NVA would move with clock skew).
+    /// </summary>
+    public TimeSpan? Hold { get; init; }
+}

@@ -163,7 +163,8 @@ public sealed partial class Authority
                 txn.IfUnchanged(migrationEntry).Put(migrationEntry.Key, RecordJson.Encode(migration));
             }
 
-            var expires = now + network.CacheLifetime + Settings.RedirectGrace;
+            var hold = network.CacheLifetime + Settings.RedirectGrace;
+            var expires = now + hold;
             var (redirects, _) = await source.ListAsync<Redirect>(Keys.RedirectsOf(binding.Vni, binding.Mac), cancellationToken).ConfigureAwait(false);
             foreach (var e in redirects)
             {
@@ -186,7 +187,7 @@ public sealed partial class Authority
             }
             if (holder is not null)
             {
-                var redirect = new Redirect(binding.Vni, binding.Mac, holder, request.Nve, migration?.Id, Active: true, expires);
+                var redirect = new Redirect(binding.Vni, binding.Mac, holder, request.Nve, migration?.Id, Active: true, expires) { Hold = hold };
                 txn.Put(Keys.Redirect(binding.Vni, binding.Mac, holder), RecordJson.Encode(redirect));
             }
 

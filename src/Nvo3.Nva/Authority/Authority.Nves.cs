@@ -60,7 +60,7 @@ public sealed partial class Authority
             }
             if (existing is not null && (existing.External || external))
             {
-                Refuse(NvaError.AlreadyExists, $"NVE '{name}' already exists; remove it first (nvo3 nve remove) or pick another name.");
+                Refuse(NvaError.AlreadyExists, $"NVE '{name}' already exists; delete it first (nvo3 nve delete) or pick another name.");
             }
             var txn = new StoreTransaction().IfUnchanged(key, entry);
             // Each underlay endpoint has an index entry naming its NVE, so claiming one compares that

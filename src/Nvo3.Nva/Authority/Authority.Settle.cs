@@ -58,7 +58,7 @@ public sealed partial class Authority
     /// <summary>The deadline of an open migration's phase; null for a standby protection, which lasts while both sides live.</summary>
     public DateTimeOffset? DeadlineOf(Migration migration) => migration.Phase switch
     {
-        MigrationPhase.Prepared when migration.Mode is MigrationMode.Standby or MigrationMode.Warm => null,
+        MigrationPhase.Prepared when migration.Mode is MigrationMode.HotStandby or MigrationMode.Warm => null,
         MigrationPhase.Prepared => migration.Started + Settings.MigrationPreparedTimeout,
         MigrationPhase.Paused => (migration.Paused ?? migration.Started) + Settings.MigrationPausedTimeout,
         MigrationPhase.Activated => (migration.Activated ?? migration.Started) + Settings.MigrationActivatedTimeout,
@@ -94,7 +94,7 @@ public sealed partial class Authority
         var binding = (await source.GetAsync<Binding>(Keys.Binding(vni, mac), cancellationToken).ConfigureAwait(false))?.Value;
         if (binding is not { MigrationId: { } id } || binding.ActiveNve != downNve
             || await source.GetAsync<Migration>(Keys.Migration(id), cancellationToken).ConfigureAwait(false) is not { } entry
-            || entry.Value is not { IsOpen: true, Mode: MigrationMode.Standby or MigrationMode.Warm, Phase: MigrationPhase.Prepared or MigrationPhase.Paused } migration
+            || entry.Value is not { IsOpen: true, Mode: MigrationMode.HotStandby or MigrationMode.Warm, Phase: MigrationPhase.Prepared or MigrationPhase.Paused } migration
             || migration.Source != downNve
             || binding.At(migration.Destination) is not { State: PlacementState.Associated }
             || await CurrentNveAsync(source, migration.Destination, cancellationToken).ConfigureAwait(false) is not { } standby

@@ -5,6 +5,7 @@ using Nvo3.Nva.Records;
 using Nvo3.Nva.Storage;
 using Nvo3.Nva.View;
 using Nvo3.Packets;
+using Nvo3.Security;
 
 namespace Nvo3.Nva;
 
@@ -215,9 +216,10 @@ public sealed partial class Authority
         {
             throw new NvaException(NvaError.InvalidArgument, $"The {what} is missing.");
         }
-        if (name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        // The same rule as the names in certificates' identities (nvo3://nve/NAME).
+        if (!NameRule.IsValid(name))
         {
-            throw new NvaException(NvaError.InvalidArgument, $"The {what} '{name}' must be 1 to 64 letters, digits, '-', '_' or '.'.");
+            throw new NvaException(NvaError.InvalidArgument, $"The {what} '{name}' must be {NameRule.Description}.");
         }
     }
 

@@ -11,15 +11,7 @@ namespace Nvo3.Nva.Grpc;
 public sealed partial class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
     /// <summary>The status code of a refusal.</summary>
-    public static StatusCode ToStatusCode(NvaError error) => error switch
-    {
-        NvaError.InvalidArgument => StatusCode.InvalidArgument,
-        NvaError.NotFound => StatusCode.NotFound,
-        NvaError.AlreadyExists => StatusCode.AlreadyExists,
-        NvaError.FailedPrecondition => StatusCode.FailedPrecondition,
-        NvaError.Aborted => StatusCode.Aborted,
-        _ => StatusCode.Unavailable,
-    };
+    public static StatusCode ToStatusCode(NvaError error) => StatusCodes.For(error);
 
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

@@ -14,7 +14,8 @@ namespace Nvo3.Nva.Hosting;
 
 /// <summary>
 /// An NVA process in a box: the authority over a store, the watch hub with the watched copy of
-/// the store, the gRPC service on Kestrel (HTTP/2 without TLS), and the leader's housekeeping.
+/// the store, the gRPC service on Kestrel (HTTP/2, with mutual TLS when
+/// <see cref="NvaServerOptions.Security"/> says so), and the leader's housekeeping.
 /// <c>nvo3 nva serve</c>, the lab and the tests all host the NVA through this type. It owns the
 /// store and disposes it.
 /// </summary>
@@ -71,7 +72,7 @@ public sealed partial class NvaServer : IAsyncDisposable
     /// <summary>Migrations this NVA settled as leader.</summary>
     public long SettledMigrations => _housekeeper.Settled;
 
-    /// <summary>Where clients connect: http://HOST:PORT with the actual port.</summary>
+    /// <summary>Where clients connect: http://HOST:PORT (https:// with TLS) with the actual port.</summary>
     public Uri Address { get; }
 
     /// <summary>Parses HOST:PORT ("127.0.0.1:7470", "[::1]:7470", "0.0.0.0:7470", ":7470"); throws <see cref="ArgumentException"/> saying what to write.</summary>
@@ -95,7 +96,7 @@ public sealed partial class NvaServer : IAsyncDisposable
             hub = new WatchHub(authority, options.WatchHistory, options.WatcherBuffer, loggerFactory);
             await hub.StartAsync(cancellationToken).ConfigureAwait(false);
             var status = new ReplicaStatus();
-            var (app, uri) = await GrpcHost.StartAsync(endpoint, "The NVA", loggerFactory,
+            var (app, uri) = await GrpcHost.StartAsync(endpoint, "The NVA", options.Security, loggerFactory,
                 services =>
                 {
                     services.AddSingleton(authority);

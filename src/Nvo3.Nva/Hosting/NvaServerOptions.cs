@@ -1,3 +1,5 @@
+using Nvo3.Security;
+
 namespace Nvo3.Nva.Hosting;
 
 /// <summary>How an NVA server listens and what rules it applies.</summary>
@@ -8,6 +10,14 @@ public sealed record NvaServerOptions
 
     /// <summary>HOST:PORT to listen on (port 0 picks a free one). Default 127.0.0.1:7470.</summary>
     public string Listen { get; init; } = $"127.0.0.1:{DefaultPort}";
+
+    /// <summary>
+    /// How clients reach it: mutual TLS (every client presents a certificate from the CA), plain
+    /// text with a warning (<see cref="TransportSecurity.Insecure"/>), or nothing said
+    /// (<see cref="TransportSecurity.Unspecified"/>, plain text until every client does TLS).
+    /// Default <see cref="TransportSecurity.Unspecified"/>.
+    /// </summary>
+    public TransportSecurity Security { get; init; } = TransportSecurity.Unspecified;
 
     /// <summary>The directory's rules and limits.</summary>
     public NvaSettings Settings { get; init; } = new();

@@ -11,7 +11,7 @@ namespace Nvo3.Nve.Agent;
 /// </summary>
 public sealed class PortAgentClient : IDisposable
 {
-    private readonly GrpcChannel _channel;
+    private readonly GrpcChannel? _channel;
     private readonly P.PortAgent.PortAgentClient _client;
 
     /// <summary>Connects (lazily) to the agent at <paramref name="address"/> (http://HOST:PORT).</summary>
@@ -23,6 +23,13 @@ public sealed class PortAgentClient : IDisposable
             HttpHandler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(3) },
         });
         _client = new P.PortAgent.PortAgentClient(_channel);
+    }
+
+    /// <summary>A client over a channel someone else owns (an agent that serves more than ports on it).</summary>
+    public PortAgentClient(GrpcChannel channel, Uri address)
+    {
+        Address = address;
+        _client = new P.PortAgent.PortAgentClient(channel);
     }
 
     /// <summary>The agent's address.</summary>
@@ -48,6 +55,22 @@ public sealed class PortAgentClient : IDisposable
     public Task<P.Port> ResumeAsync(uint vni, MacAddress mac, CancellationToken cancellationToken = default) =>
         CallAsync(async () => await _client.ResumePortAsync(Key(vni, mac), cancellationToken: cancellationToken));
 
+    /// <summary>Makes the port Active again and stops its redirect (a move given up before its switchover).</summary>
+    public Task<P.Port> ReactivateAsync(uint vni, MacAddress mac, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => await _client.ReactivatePortAsync(Key(vni, mac), cancellationToken: cancellationToken));
+
+    /// <summary>Suspends the port for a cold move: traffic for it is dropped, or answered unreachable (Layer 3).</summary>
+    public Task<P.Port> SuspendAsync(uint vni, MacAddress mac, SuspendPolicy policy, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => await _client.SuspendPortAsync(new P.SuspendPortRequest
+        {
+            Port = Key(vni, mac),
+            Policy = policy == SuspendPolicy.Unreachable ? P.SuspendPolicy.Unreachable : P.SuspendPolicy.Drop,
+        }, cancellationToken: cancellationToken));
+
+    /// <summary>The port of (<paramref name="vni"/>, <paramref name="mac"/>) and the redirect for it, if any.</summary>
+    public Task<P.PortStatus> GetAsync(uint vni, MacAddress mac, CancellationToken cancellationToken = default) =>
+        CallAsync(async () => await _client.GetPortAsync(Key(vni, mac), cancellationToken: cancellationToken));
+
     /// <summary>The ports and the NVE's counters.</summary>
     public Task<P.ListPortsResponse> ListAsync(CancellationToken cancellationToken = default) =>
         CallAsync(async () => await _client.ListPortsAsync(new P.ListPortsRequest(), cancellationToken: cancellationToken));
@@ -69,5 +92,5 @@ public sealed class PortAgentClient : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _channel?.Dispose();
 }

@@ -74,6 +74,54 @@ public sealed class PortAgentService(Edge edge) : P.PortAgent.PortAgentBase
     }
 
     /// <inheritdoc />
+    public override Task<P.Port> ReactivatePort(P.PortKey request, ServerCallContext context)
+    {
+        var (vni, mac) = Key(request.Vni, request.Mac);
+        var port = edge.GetPort(vni, mac) ?? throw NoPort(vni, mac);
+        edge.ReactivatePort(vni, mac);
+        return Task.FromResult(ToProto(port));
+    }
+
+    /// <inheritdoc />
+    public override Task<P.Port> SuspendPort(P.SuspendPortRequest request, ServerCallContext context)
+    {
+        var (vni, mac) = Key(request.Port?.Vni ?? 0, request.Port?.Mac ?? "");
+        var port = edge.GetPort(vni, mac) ?? throw NoPort(vni, mac);
+        var policy = request.Policy switch
+        {
+            P.SuspendPolicy.Unspecified or P.SuspendPolicy.Drop => SuspendPolicy.Drop,
+            P.SuspendPolicy.Unreachable => SuspendPolicy.Unreachable,
+            _ => throw Refuse(StatusCode.InvalidArgument, $"Suspend policy {(int)request.Policy} is not drop or unreachable."),
+        };
+        try
+        {
+            edge.SuspendPort(vni, mac, policy);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Refuse(StatusCode.FailedPrecondition, ex.Message);
+        }
+        return Task.FromResult(ToProto(port));
+    }
+
+    /// <inheritdoc />
+    public override Task<P.PortStatus> GetPort(P.PortKey request, ServerCallContext context)
+    {
+        var (vni, mac) = Key(request.Vni, request.Mac);
+        var status = new P.PortStatus { PreparedTo = edge.GetPreparedRedirect(vni, mac) ?? "" };
+        if (edge.GetPort(vni, mac) is { } port)
+        {
+            status.Port = ToProto(port);
+        }
+        if (edge.GetRedirect(vni, mac) is { } redirect)
+        {
+            status.RedirectTo = redirect.Target.Name;
+            status.RedirectTimed = redirect.Timed;
+        }
+        return Task.FromResult(status);
+    }
+
+    /// <inheritdoc />
     public override Task<P.ListPortsResponse> ListPorts(P.ListPortsRequest request, ServerCallContext context)
     {
         var response = new P.ListPortsResponse { Nve = edge.Name };
@@ -99,6 +147,7 @@ public sealed class PortAgentService(Edge edge) : P.PortAgent.PortAgentBase
                 PortState.Pending => P.PortState.Pending,
                 PortState.Active => P.PortState.Active,
                 PortState.Paused => P.PortState.Paused,
+                PortState.Suspended => P.PortState.Suspended,
                 _ => P.PortState.Unspecified,
             },
             Held = (uint)port.HeldCount,

@@ -10,7 +10,7 @@ namespace Nvo3.Nve.Linux;
 /// its destination; <see cref="Flush"/> sends them with one sendmmsg(2) per socket, in the order
 /// they were added. One owner thread; nothing allocated after construction.
 /// </summary>
-internal sealed unsafe class BatchSender : IDisposable
+internal sealed unsafe class BatchSender : ISendBatch
 {
     private readonly byte[][] _slots;
     private readonly int[] _lengths;

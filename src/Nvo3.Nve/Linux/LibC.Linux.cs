@@ -134,6 +134,55 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "setns", SetLastError = true)]
     public static partial int SetNs(int fd, int type);
 
+    // TUN/TAP with a virtio-net header and offloads (linux/if_tun.h).
+    public const short IffVnetHdr = 0x4000;
+    public const short IffTunExcl = unchecked((short)0x8000);
+    public const uint TunSetOffload = 0x400454D0;    // _IOW('T', 208, unsigned int): the argument is the value
+    public const uint TunSetVnetHdrSz = 0x400454D8;  // _IOW('T', 216, int): the argument points at the size
+    public const uint TunSetVnetLe = 0x400454DC;     // _IOW('T', 220, int): the argument points at 0 or 1
+
+    public const int EIo = 5;
+    public const int EBusy = 16;
+    public const int EInval = 22;
+    public const int EMsgSize = 90;
+
+    // UDP segmentation and receive offload (linux/udp.h).
+    public const int SolUdp = 17;
+    public const int UdpSegment = 103;
+    public const int UdpGro = 104;
+    public const int MsgTrunc = 0x20;
+    public const int MsgWaitForOne = 0x10000;
+
+    /// <summary>struct cmsghdr on 64-bit Linux: a size_t length, then level and type (16 bytes before the data).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CMsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
+    /// <summary>CMSG_LEN: a control message's header and <paramref name="dataLength"/> bytes of data.</summary>
+    public static int CMsgLen(int dataLength) => sizeof(CMsgHdr) + dataLength;
+
+    /// <summary>CMSG_SPACE: what a control message takes in the buffer, padded to 8 bytes.</summary>
+    public static int CMsgSpace(int dataLength) => sizeof(CMsgHdr) + ((dataLength + 7) & ~7);
+
+    [LibraryImport(Library, EntryPoint = "sendmsg", SetLastError = true)]
+    public static partial nint SendMsg(SafeHandle fd, MsgHdr* message, int flags);
+
+    [LibraryImport(Library, EntryPoint = "readv", SetLastError = true)]
+    public static partial nint ReadV(SafeHandle fd, IoVec* vectors, int count);
+
+    [LibraryImport(Library, EntryPoint = "writev", SetLastError = true)]
+    public static partial nint WriteV(SafeHandle fd, IoVec* vectors, int count);
+
+    [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(SafeHandle fd, int level, int name, void* value, uint length);
+
+    [LibraryImport(Library, EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(SafeHandle fd, int level, int name, void* value, uint* length);
+
     /// <summary>The message for an errno, as strerror gives it.</summary>
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

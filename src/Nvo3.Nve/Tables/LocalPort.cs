@@ -15,18 +15,14 @@ public sealed class LocalPort
     private volatile PortState _state;
     private volatile IpAddr[] _ips;
 
-    internal LocalPort(Edge edge, ITenantPort port, uint vni, MacAddress mac, IpAddr[] ips, PortState state)
+    internal LocalPort(ITenantPort port, uint vni, MacAddress mac, IpAddr[] ips, PortState state)
     {
-        Edge = edge;
         Port = port;
         Vni = vni;
         Mac = mac;
         _ips = ips;
         _state = state;
     }
-
-    /// <summary>The NVE it is attached to.</summary>
-    public Edge Edge { get; }
 
     /// <summary>The tenant port.</summary>
     public ITenantPort Port { get; }
@@ -50,12 +46,6 @@ public sealed class LocalPort
         get => _state;
         internal set => _state = value;
     }
-
-    /// <summary>Its network's mode, gateways and ILA prefix, as they were when it was attached.</summary>
-    public Nva.VirtualNetwork? Network { get; internal set; }
-
-    /// <summary>True in a Layer-3 network: its frames are routed by IP, not switched by MAC.</summary>
-    public bool Layer3 => Network?.Mode == Nva.NetworkMode.L3;
 
     /// <summary>What happens to traffic for it while <see cref="PortState.Suspended"/>.</summary>
     public SuspendPolicy SuspendPolicy { get; internal set; }

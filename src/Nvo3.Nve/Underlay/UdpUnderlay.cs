@@ -12,7 +12,7 @@ namespace Nvo3.Nve;
 /// ephemeral ports sends, picked by the inner flow's hash, so that the outer source port follows
 /// the flow (RFC 7348 section 5) and ECMP spreads flows. Owns its sockets.
 /// </summary>
-public sealed class UdpUnderlay : IDisposable
+public sealed class UdpUnderlay : IUnderlay
 {
     private readonly Socket _receive;
     private readonly Socket? _receiveGpe;
@@ -64,16 +64,16 @@ public sealed class UdpUnderlay : IDisposable
     /// <summary>Where it receives.</summary>
     public UnderlayEndpoint Local { get; }
 
-    /// <summary>UDP payload bytes sent (tunnel headers and inner packets).</summary>
+    /// <inheritdoc />
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
-    /// <summary>Datagrams sent.</summary>
+    /// <inheritdoc />
     public long DatagramsSent => Interlocked.Read(ref _datagramsSent);
 
     private long _bytesSent;
     private long _datagramsSent;
 
-    /// <summary>Called with every sent datagram when set (for captures); not for the fast path.</summary>
+    /// <inheritdoc />
     public Action<IpAddr, ushort, IpAddr, ushort, ReadOnlySpan<byte>>? Tap { get; set; }
 
     private static Socket Open(AddressFamily family)
@@ -91,10 +91,7 @@ public sealed class UdpUnderlay : IDisposable
     /// each at the batch's headroom: on Linux with one recvmmsg(2), elsewhere one at a time.
     /// Returns 0 when the socket was closed.
     /// </summary>
-    public int Receive(UnderlayBatch batch) => Receive(_receive, _from, batch);
-
-    /// <summary>As <see cref="Receive(UnderlayBatch)"/>, from the VXLAN-GPE socket.</summary>
-    public int ReceiveGpe(UnderlayBatch batch) => Receive(_receiveGpe!, _fromGpe, batch);
+    public int Receive(UnderlayBatch batch, bool gpe) => gpe ? Receive(_receiveGpe!, _fromGpe, batch) : Receive(_receive, _from, batch);
 
     private static int Receive(Socket socket, SocketAddress from, UnderlayBatch batch)
     {
@@ -133,9 +130,6 @@ public sealed class UdpUnderlay : IDisposable
     /// <summary>Benchmarks of the pipeline without the system call set this: sends are counted, not made.</summary>
     internal bool DiscardSends { get; set; }
 
-    /// <summary>Sends one datagram from the socket picked by <paramref name="flowHash"/>; false when the socket refused it.</summary>
-    public bool Send(ReadOnlySpan<byte> datagram, Peer to, int flowHash) => Send(datagram, to, flowHash, gpe: false);
-
     // A thread between BeginBatch and EndBatch gathers its sends here (Linux).
     [ThreadStatic]
     private static BatchSender? t_batch;
@@ -145,22 +139,22 @@ public sealed class UdpUnderlay : IDisposable
     private static int t_batchFailures;
 
     /// <summary>Gathered sends for one loop (null where sendmmsg is not available); the loop disposes it.</summary>
-    internal BatchSender? CreateSendBatch(int capacity) =>
+    public ISendBatch? CreateSendBatch(int capacity) =>
         OperatingSystem.IsLinux() && !DiscardSends ? new BatchSender(capacity, UnderlayBatch.MaxDatagram) : null;
 
     /// <summary>
     /// Until <see cref="EndBatch"/>, this thread's sends through this underlay are copied into
     /// <paramref name="batch"/> and leave together, one sendmmsg per socket, in order.
     /// </summary>
-    internal void BeginBatch(BatchSender? batch)
+    public void BeginBatch(ISendBatch? batch)
     {
-        t_batch = batch;
-        t_batchOwner = batch is null ? null : this;
+        t_batch = batch as BatchSender;
+        t_batchOwner = t_batch is null ? null : this;
         t_batchFailures = 0;
     }
 
     /// <summary>Sends what the thread gathered since <see cref="BeginBatch"/>; returns how many the kernel refused.</summary>
-    internal int EndBatch()
+    public int EndBatch()
     {
         var batch = t_batch;
         t_batch = null;

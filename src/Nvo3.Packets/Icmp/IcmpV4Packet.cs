@@ -20,6 +20,8 @@ public readonly ref struct IcmpV4Packet
     public const byte CodeHostUnreachable = 1;
     /// <summary>Time exceeded code: TTL exceeded in transit.</summary>
     public const byte CodeTtlExceeded = 0;
+    /// <summary>Destination unreachable code: fragmentation needed and DF set (RFC 792; the next-hop MTU per RFC 1191).</summary>
+    public const byte CodeFragmentationNeeded = 4;
 
     private readonly ReadOnlySpan<byte> _data;
 
@@ -56,6 +58,9 @@ public readonly ref struct IcmpV4Packet
 
     /// <summary>Echo sequence number.</summary>
     public ushort SequenceNumber => BinaryPrimitives.ReadUInt16BigEndian(_data[6..]);
+
+    /// <summary>The next-hop MTU of a "fragmentation needed" (RFC 1191: the low 16 bits of the rest of the header).</summary>
+    public ushort NextHopMtu => BinaryPrimitives.ReadUInt16BigEndian(_data[6..]);
 
     /// <summary>What follows the header: echo data, or the quoted original datagram of an error.</summary>
     public ReadOnlySpan<byte> Body => _data[HeaderLength..];

@@ -10,6 +10,8 @@ public readonly ref struct IcmpV6Packet
 
     /// <summary>Destination unreachable.</summary>
     public const byte TypeDestinationUnreachable = 1;
+    /// <summary>Packet too big (RFC 4443 3.2).</summary>
+    public const byte TypePacketTooBig = 2;
     /// <summary>Time exceeded.</summary>
     public const byte TypeTimeExceeded = 3;
     /// <summary>Echo request.</summary>
@@ -24,6 +26,9 @@ public readonly ref struct IcmpV6Packet
     public const byte TypeNeighborSolicitation = 135;
     /// <summary>Neighbor advertisement.</summary>
     public const byte TypeNeighborAdvertisement = 136;
+    /// <summary>Multicast Listener Discovery: query, report (v1), done, report (v2) (RFC 2710, RFC 3810).</summary>
+    public static bool IsMulticastListenerMessage(byte type) => type is 130 or 131 or 132 or 143;
+
     /// <summary>Destination unreachable code: address unreachable.</summary>
     public const byte CodeAddressUnreachable = 3;
     /// <summary>Time exceeded code: hop limit exceeded in transit.</summary>
@@ -67,6 +72,9 @@ public readonly ref struct IcmpV6Packet
 
     /// <summary>What follows the 8-byte header.</summary>
     public ReadOnlySpan<byte> Body => _data[HeaderLength..];
+
+    /// <summary>The MTU of a packet too big (the rest of the header, 32 bits).</summary>
+    public uint Mtu => BinaryPrimitives.ReadUInt32BigEndian(_data[4..]);
 
     /// <summary>True when the checksum verifies under the IPv6 pseudo-header.</summary>
     public bool IsChecksumValid(IpAddr source, IpAddr destination) =>

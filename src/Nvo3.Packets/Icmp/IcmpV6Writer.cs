@@ -8,6 +8,9 @@ public static class IcmpV6Writer
     /// <summary>The most of an original packet an error quotes, so that it fits the IPv6 minimum MTU (RFC 4443 2.4).</summary>
     public const int MaxQuote = 1280 - IPv6Packet.HeaderLength - IcmpV6Packet.HeaderLength;
 
+    /// <summary>The least MTU of an IPv6 link (RFC 8200 section 5).</summary>
+    public const int MinimumMtu = 1280;
+
     /// <summary>Bytes of an NS or NA with one link-layer option (24 + 8).</summary>
     public const int NeighborMessageWithOptionLength = NeighborMessage.FixedLength + 8;
 
@@ -37,8 +40,28 @@ public static class IcmpV6Writer
     public static int WriteTimeExceeded(Span<byte> destination, ReadOnlySpan<byte> original, IpAddr source, IpAddr target) =>
         WriteError(destination, IcmpV6Packet.TypeTimeExceeded, IcmpV6Packet.CodeHopLimitExceeded, original, source, target);
 
-    // An error message: type, code, checksum, 4 unused bytes, and the quote.
-    private static int WriteError(Span<byte> destination, byte type, byte code, ReadOnlySpan<byte> original, IpAddr source, IpAddr target)
+    /// <summary>
+    /// Writes a packet too big (type 2, RFC 4443 3.2) with the <paramref name="mtu"/> of the next hop,
+    /// quoting as much of <paramref name="original"/> as keeps the message within 1280 bytes; returns
+    /// its length. Refuses an MTU under 1280, which no IPv6 link may have (RFC 8200 section 5).
+    /// </summary>
+    public static int WritePacketTooBig(Span<byte> destination, uint mtu, ReadOnlySpan<byte> original, IpAddr source, IpAddr target)
+    {
+        CheckMtu(mtu);
+        return WriteError(destination, IcmpV6Packet.TypePacketTooBig, 0, original, source, target, mtu);
+    }
+
+    private static void CheckMtu(uint mtu)
+    {
+        if (mtu < MinimumMtu)
+        {
+            ThrowHelper.ThrowArgument(nameof(mtu), $"An IPv6 MTU is at least {MinimumMtu} bytes.");
+        }
+    }
+
+    // An error message: type, code, checksum, the rest of the header (unused but for the MTU of a
+    // packet too big), and the quote.
+    private static int WriteError(Span<byte> destination, byte type, byte code, ReadOnlySpan<byte> original, IpAddr source, IpAddr target, uint rest = 0)
     {
         var quote = original[..Math.Min(original.Length, MaxQuote)];
         int length = IcmpV6Packet.HeaderLength + quote.Length;
@@ -49,7 +72,7 @@ public static class IcmpV6Writer
         destination[0] = type;
         destination[1] = code;
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], 0);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], 0);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], rest);
         quote.CopyTo(destination[8..]);
         FillChecksum(destination[..length], source, target);
         return length;
@@ -182,8 +205,19 @@ public static class IcmpV6Writer
         ReadOnlySpan<byte> originalIpPacket) =>
         WriteErrorFrame(destination, ethDst, ethSrc, source, IcmpV6Packet.TypeTimeExceeded, IcmpV6Packet.CodeHopLimitExceeded, originalIpPacket);
 
+    /// <summary>
+    /// Writes a whole Ethernet + IPv6 + packet too big frame from <paramref name="source"/> (the
+    /// router whose next hop is too small) to the sender of <paramref name="originalIpPacket"/>; returns its length.
+    /// </summary>
+    public static int WritePacketTooBigFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
+        uint mtu, ReadOnlySpan<byte> originalIpPacket)
+    {
+        CheckMtu(mtu);
+        return WriteErrorFrame(destination, ethDst, ethSrc, source, IcmpV6Packet.TypePacketTooBig, 0, originalIpPacket, mtu);
+    }
+
     private static int WriteErrorFrame(Span<byte> destination, MacAddress ethDst, MacAddress ethSrc, IpAddr source,
-        byte type, byte code, ReadOnlySpan<byte> originalIpPacket)
+        byte type, byte code, ReadOnlySpan<byte> originalIpPacket, uint rest = 0)
     {
         if (!IPv6Packet.TryParse(originalIpPacket, out var original, out _))
         {
@@ -192,7 +226,7 @@ public static class IcmpV6Writer
         const int ipAt = EthernetFrame.HeaderLength;
         const int icmpAt = ipAt + IPv6Packet.HeaderLength;
         EthernetWriter.Write(destination, ethDst, ethSrc, EtherType.IPv6);
-        int icmp = WriteError(destination[icmpAt..], type, code, original.Bytes, source, original.Source);
+        int icmp = WriteError(destination[icmpAt..], type, code, original.Bytes, source, original.Source, rest);
         IPv6Writer.WriteHeader(destination[ipAt..], source, original.Source, IpProtocol.IcmpV6, icmp);
         return icmpAt + icmp;
     }

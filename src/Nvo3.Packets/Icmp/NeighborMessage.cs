@@ -23,7 +23,8 @@ public readonly ref struct NeighborMessage
     /// <paramref name="hopLimit"/>. Refuses other types, a hop limit other than 255, a code other
     /// than 0, a multicast target, options of length zero or past the end, an NS from :: (DAD)
     /// with a source link-layer option or to a destination other than a solicited-node group, and
-    /// a solicited NA to a multicast destination.
+    /// a solicited NA to a multicast destination, and a message whose ICMPv6 checksum (over the
+    /// pseudo-header of <paramref name="source"/> and <paramref name="destination"/>) is wrong.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> icmp, byte hopLimit, IpAddr source, IpAddr destination, out NeighborMessage message, out PacketError error)
     {
@@ -73,6 +74,12 @@ public readonly ref struct NeighborMessage
         if (type == IcmpV6Packet.TypeNeighborAdvertisement && candidate.Solicited && destination.IsMulticast)
         {
             error = PacketError.BadFlags;
+            return false;
+        }
+        // Last: the structure is checked first, so a malformed message says what is wrong with it.
+        if (!Checksum.VerifyTransport(source, destination, IpProtocol.IcmpV6, icmp))
+        {
+            error = PacketError.BadChecksum;
             return false;
         }
         message = candidate;

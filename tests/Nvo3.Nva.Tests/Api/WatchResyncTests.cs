@@ -73,21 +73,27 @@ public sealed class WatchResyncTests : IAsyncLifetime
         int seen = 0;
         view.Changed += _ =>
         {
-            // Hold the watcher on its first live change so the NVA's buffer for it overflows.
+            // Hold the watcher on its first live change until the NVA has cut it off. No timeout:
+            // the test releases it, so a slow machine cannot let it drain before the cut.
             if (Interlocked.Increment(ref seen) == 2)
             {
-                gate.Wait(TimeSpan.FromSeconds(5));
+                gate.Wait();
             }
         };
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var running = Task.Run(() => view.RunAsync(cts.Token));
-        await WaitUntilAsync(() => view.Connected);
+        await WaitUntilAsync(() => view.Connected && _server.Hub.SubscriberCount == 1);
 
         await AttachManyAsync(1, 1);
         await WaitUntilAsync(() => Volatile.Read(ref seen) >= 2);
-        // Enough that the stalled watcher's 32-change buffer overflows even once the transport
-        // has taken what its HTTP/2 window holds (about 64 KiB of changes).
-        await AttachManyAsync(10, 600);
+        // Write until the held watcher's 32-change buffer overflows (the HTTP/2 stream may take a
+        // few dozen changes first): the hub then drops it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        for (int next = 10; _server.Hub.SubscriberCount > 0; next += 40)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the NVA never cut the stalled watcher off");
+            await AttachManyAsync(next, 40);
+        }
         gate.Release();
         var fresh = await _client.SnapshotAsync();
         await WaitUntilAsync(() => view.Revision >= fresh.Revision);

@@ -17,7 +17,7 @@ public sealed class FailoverTests
     }
 
     [Theory]
-    [InlineData(MigrationMode.Standby)]
+    [InlineData(MigrationMode.HotStandby)]
     [InlineData(MigrationMode.Warm)]
     public async Task Sweep_PrimaryLeaseRunsOut_ActivatesTheStandbyAtTheFirstSweepAfterExpiry(MigrationMode mode)
     {
@@ -52,7 +52,7 @@ public sealed class FailoverTests
     [Fact]
     public async Task Sweep_StandbyNveDownToo_ActivatesNothingAndAbortsTheProtection()
     {
-        var (f, standby) = await ProtectedAsync(MigrationMode.Standby);
+        var (f, standby) = await ProtectedAsync(MigrationMode.HotStandby);
         await using var _ = f;
         f.Time.Advance(Lease); // a and c both stop renewing
 
@@ -82,7 +82,7 @@ public sealed class FailoverTests
     [Fact]
     public async Task Sweep_PrimaryAliveWithProtection_KeepsTheStandbyPreparedPastEveryDeadline()
     {
-        var (f, standby) = await ProtectedAsync(MigrationMode.Standby);
+        var (f, standby) = await ProtectedAsync(MigrationMode.HotStandby);
         await using var _ = f;
         for (int i = 0; i < 10; i++)
         {

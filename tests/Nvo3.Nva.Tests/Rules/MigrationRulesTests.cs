@@ -194,7 +194,7 @@ public class MigrationRulesTests
     public async Task Standby_FailoverActivatesTheSecondaryAsPlanned()
     {
         var f = await DirectoryFixture.CreateAsync(new NvaSettings { DuplicateMoves = 1, DuplicatePolicy = DuplicatePolicy.Freeze });
-        var m = await BeginAsync(f, "c", MigrationMode.Standby);
+        var m = await BeginAsync(f, "c", MigrationMode.HotStandby);
 
         var binding = await f.ClaimAsync("c", 0, MoveTrigger.Failover);
 

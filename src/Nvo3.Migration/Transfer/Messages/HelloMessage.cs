@@ -6,7 +6,7 @@ namespace Nvo3.Migration.Transfer;
 /// <param name="Workload">The workload's name.</param>
 /// <param name="SourceAgent">The sending agent's name.</param>
 /// <param name="Shape">The workload's sizes.</param>
-public sealed record HelloMessage(Guid MigrationId, MobilityMode Mode, string Workload, string SourceAgent, WorkloadShape Shape)
+public sealed record HelloMessage(Guid MigrationId, MigrationMode Mode, string Workload, string SourceAgent, WorkloadShape Shape)
 {
     /// <summary>Encodes into <paramref name="buffer"/>; returns the bytes written.</summary>
     public int Write(Span<byte> buffer)
@@ -32,7 +32,7 @@ public sealed record HelloMessage(Guid MigrationId, MobilityMode Mode, string Wo
     {
         var r = new PayloadReader(payload, FrameType.Hello);
         var id = r.ReadGuid();
-        var mode = (MobilityMode)r.ReadByte();
+        var mode = (MigrationMode)r.ReadByte();
         string workload = r.ReadString();
         string source = r.ReadString();
         long memory = r.ReadInt64();
