@@ -63,7 +63,7 @@ public sealed partial class Edge : IAsyncDisposable
         var neighbors = new NeighborResponder(Name, _activation, forwarder, _delivery, nva, Counters, _logger, stop);
         _tenant = new TenantPath(tables, neighbors, forwarder, router, Counters);
         _fromUnderlay = new UnderlayPath(tables, options.IlaLocator, forwarder, Counters);
-        _sync = new DirectorySync(Name, View, _ports, _redirects, _resolver, _activation, _clock, options);
+        _sync = new DirectorySync(Name, View, _ports, _redirects, _resolver, _activation, options);
         View.Changed += _sync.OnChange;
     }
 

@@ -18,7 +18,6 @@ internal sealed class DirectorySync(
     RedirectTable redirects,
     RemoteResolver resolver,
     Activation activation,
-    EdgeClock clock,
     EdgeOptions options)
 {
     private readonly Dictionary<uint, Dictionary<MacAddress, Binding>> _bindings = [];
@@ -165,9 +164,10 @@ internal sealed class DirectorySync(
         {
             return;
         }
-        // Timed once the new NVE activated: the hold runs on this NVE's clock from now.
-        var hold = redirect.Hold ?? (redirect.Expires is { } at ? Max(at - clock.Time.GetUtcNow(), TimeSpan.Zero) : (TimeSpan?)null);
-        if (hold is { } timed)
+        // Timed once the new NVE activated (the NVA then sets Hold): the hold runs on this NVE's
+        // clock from now. A paused redirect's Expires is the NVA's deadline for the pause, which
+        // it ends by deleting the redirect: until then it runs as the local pause does.
+        if (redirect.Hold is { } timed)
         {
             redirects.StartTimed(redirect.Vni, redirect.Mac, target, timed);
         }
@@ -176,8 +176,6 @@ internal sealed class DirectorySync(
             redirects.StartPaused(redirect.Vni, redirect.Mac, target, options.LocalRedirectHold);
         }
     }
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private Dictionary<MacAddress, Binding> BindingsOf(uint vni)
     {

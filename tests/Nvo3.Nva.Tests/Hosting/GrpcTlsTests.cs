@@ -155,6 +155,7 @@ public sealed class GrpcTlsTests : IDisposable
             {
                 s.AddSingleton(authority);
                 s.AddSingleton(hub);
+                s.AddSingleton(new ReplicaStatus());
                 s.AddSingleton(recorder);
                 s.AddGrpc(o => o.Interceptors.Add<IdentityRecorder.Interceptor>());
             },
