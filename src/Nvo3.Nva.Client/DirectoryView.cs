@@ -170,6 +170,14 @@ public sealed partial class DirectoryView
             {
                 break;
             }
+            catch (Exception ex) when (ex is not (NvaException or OperationCanceledException))
+            {
+                // A failure of this loop or of a Changed handler: whoever restarts the loop gets a
+                // fresh snapshot, since the change that failed may not have been applied everywhere.
+                Connected = false;
+                _loadedVersion = -1;
+                throw;
+            }
             catch (NvaException ex)
             {
                 Connected = false;

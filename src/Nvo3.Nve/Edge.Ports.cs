@@ -30,7 +30,7 @@ public sealed partial class Edge
             _activation.ApplyPlacement(local, latest);
         }
         var token = _stop.Token;
-        StartThread($"nve-{Name}-{port.Name}", () => PortLoop(local, token));
+        StartThread($"nve-{Name}-{port.Name}", (supervisor, ct) => PortLoop(local, supervisor, ct), token);
         return local;
     }
 
@@ -128,4 +128,5 @@ public sealed partial class Edge
 
     private LocalPort RequirePort(uint vni, MacAddress mac) =>
         _ports.Get(vni, mac) ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
+
 }

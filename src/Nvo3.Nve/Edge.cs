@@ -32,6 +32,7 @@ public sealed partial class Edge : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _threads = [];
     private readonly List<Task> _tasks = [];
+    private long _loopFailures;
     private readonly Lock _housekeeping = new();
     private readonly PortTable _ports = new();
     private readonly RedirectTable _redirects;
