@@ -139,6 +139,7 @@ public sealed class NveCounters
             ["announcedOnBehalf"] = AnnouncedOnBehalf,
             ["replicated"] = Replicated,
             ["lookups"] = Lookups,
+            ["confirmRetries"] = ConfirmRetries,
             ["activations"] = Activations,
             ["unreachables"] = Unreachables,
         };
