@@ -49,7 +49,13 @@ internal static class NvaStatusCommand
                 }
                 Console.Write(table);
             }
-            return answers.Any(a => a.Status is not null) ? Cli.Ok : Cli.Failed;
+            if (answers.All(a => a.Status is null))
+            {
+                // Nobody answered: the one line every command writes when it cannot do its work.
+                await Console.Error.WriteLineAsync("nvo3 nva status: " + string.Join("; ", answers.Select(a => a.Failure ?? $"no answer from {a.Address}"))).ConfigureAwait(false);
+                return Cli.Failed;
+            }
+            return Cli.Ok;
         });
         return status;
     }

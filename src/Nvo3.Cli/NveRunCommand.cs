@@ -29,6 +29,10 @@ internal static partial class NveCommand
             DefaultValueFactory = _ => ActivationStrategy.Any,
         };
         var noInflight = new Option<bool>("--no-inflight-forwarding") { Description = "Do not forward packets in flight for VMs that left." };
+        var followPorts = new Option<bool>("--follow-port-networks")
+        {
+            Description = "Follow only the networks this NVE has ports in (and the NVE records), not the whole directory; the set changes as ports come and go. Not with --vm.",
+        };
         var taps = new Option<string[]>("--tap")
         {
             Description = "Attach a TAP device for a binding at start: NAME=VNI/MAC (repeat for more; Linux, root).",
@@ -53,7 +57,7 @@ internal static partial class NveCommand
 
         var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally TAP ports, its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, update, mode, activation, noInflight, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, qemu, qemuArrivals, stats, logLevel,
+            nva, name, underlay, update, mode, activation, noInflight, followPorts, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, qemu, qemuArrivals, stats, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
@@ -66,6 +70,10 @@ internal static partial class NveCommand
             {
                 throw new ArgumentException("--vm, --qemu and --qemu-arrivals need --agent-listen: the VMs move through the agent.");
             }
+            if (hosted.Count > 0 && p.GetValue(followPorts))
+            {
+                throw new ArgumentException("--follow-port-networks cannot host --vm: an emulated VM waits to see its binding before its port exists.");
+            }
             using var logging = Cli.Logging(p.GetValue(logLevel));
             using var client = Cli.Connect(p.GetValue(nva)!);
             var options = new EdgeOptions
@@ -75,6 +83,7 @@ internal static partial class NveCommand
                 Mode = updateMode == "push" ? UpdateMode.Push : UpdateMode.Pull,
                 Activation = p.GetValue(activation),
                 InflightForwarding = !p.GetValue(noInflight),
+                FollowPortNetworks = p.GetValue(followPorts),
             };
             await using var edge = await Edge.StartAsync(options, client, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
             foreach (var (tapName, vni, mac) in tapSpecs)

@@ -77,15 +77,17 @@ public sealed partial class DirectoryView
 
     /// <summary>
     /// Follows only <paramref name="vnis"/> (their networks, bindings and redirects, and every NVE;
-    /// null or empty: everything). A running view reloads a snapshot of the new set and watches it
-    /// from there; call it when the NVE gains or loses its first port in a network.
+    /// null: everything; empty: no network, only the NVEs). A running view reloads a snapshot of
+    /// the new set and watches it from there; call it when the NVE gains or loses its first port
+    /// in a network.
     /// </summary>
     public void Follow(IEnumerable<uint>? vnis)
     {
         var set = vnis?.Distinct().Order().ToArray();
         lock (_followLock)
         {
-            _followed = set is { Length: > 0 } ? set : null;
+            // VNI 0 is never a network's: a filter of it alone lets only the NVE records through.
+            _followed = set is null ? null : set.Length > 0 ? set : [0u];
             _followVersion++;
             _watching?.Cancel();
         }
@@ -169,6 +171,14 @@ public sealed partial class DirectoryView
             catch (NvaException) when (cancellationToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (Exception ex) when (ex is not (NvaException or OperationCanceledException))
+            {
+                // A failure of this loop or of a Changed handler: whoever restarts the loop gets a
+                // fresh snapshot, since the change that failed may not have been applied everywhere.
+                Connected = false;
+                _loadedVersion = -1;
+                throw;
             }
             catch (NvaException ex)
             {

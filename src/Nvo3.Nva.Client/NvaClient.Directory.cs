@@ -251,7 +251,7 @@ public sealed partial class NvaClient
             }
             catch (global::Grpc.Core.RpcException ex)
             {
-                answers.Add((replica.Address, null, ex.Status.Detail));
+                answers.Add((replica.Address, null, IsUnreachable(ex) ? $"Cannot reach the NVA at {replica.Address} ({ex.Status.Detail})" : ex.Status.Detail));
             }
         }
         return answers;

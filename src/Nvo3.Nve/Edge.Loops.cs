@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Nvo3.Hosting;
 using Nvo3.Nva;
 using Nvo3.Packets;
 
@@ -9,26 +10,41 @@ public sealed partial class Edge
     private void StartLoops()
     {
         var token = _stop.Token;
-        StartThread($"nve-{Name}-underlay", () => UnderlayLoop(VxlanEthernet.Instance, token));
-        StartThread($"nve-{Name}-gpe", () => UnderlayLoop(GpeIp.Instance, token));
-        _tasks.Add(Task.Run(() => View.RunAsync(token), CancellationToken.None));
-        _tasks.Add(Task.Run(() => KeepAliveLoopAsync(token), CancellationToken.None));
-        _tasks.Add(Task.Run(() => HousekeepingLoopAsync(token), CancellationToken.None));
+        StartThread($"nve-{Name}-underlay", (sv, ct) => UnderlayLoop(VxlanEthernet.Instance, sv, ct), token);
+        StartThread($"nve-{Name}-gpe", (sv, ct) => UnderlayLoop(GpeIp.Instance, sv, ct), token);
+        _tasks.Add(Task.Run(() => Supervisor("view").RunAsync(View.RunAsync, token), CancellationToken.None));
+        var keepAlive = Supervisor("keep-alive");
+        _tasks.Add(Task.Run(() => keepAlive.RunAsync(ct => KeepAliveLoopAsync(keepAlive, ct), token), CancellationToken.None));
+        var housekeeping = Supervisor("housekeeping");
+        _tasks.Add(Task.Run(() => housekeeping.RunAsync(ct => HousekeepingLoopAsync(housekeeping, ct), token), CancellationToken.None));
     }
 
-    private void StartThread(string name, Action loop)
+    /// <summary>
+    /// Failures of the NVE's loops (underlay, ports, view, keep-alive, housekeeping) since it
+    /// started: each was restarted after a back-off, and each burst logged once.
+    /// </summary>
+    public long LoopFailures => Interlocked.Read(ref _loopFailures);
+
+    // Every loop runs under a supervisor: an unexpected exception (or a return nobody asked for)
+    // restarts it after a back-off on the edge's clock; it never stops silently.
+    private SupervisedLoop Supervisor(string loop)
     {
-        var thread = new Thread(() =>
+        var supervisor = new SupervisedLoop($"NVE {Name} {loop}", Time, _logger);
+        supervisor.BackingOff += _ =>
         {
-            try
-            {
-                loop();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.LoopFailed(_logger, name, ex);
-            }
-        })
+            Interlocked.Increment(ref _loopFailures);
+            LoopBackingOff?.Invoke();
+        };
+        return supervisor;
+    }
+
+    /// <summary>Raised when a loop failed and its back-off began (tests with a fake clock advance it from here).</summary>
+    internal event Action? LoopBackingOff;
+
+    private void StartThread(string name, Func<SupervisedLoop, CancellationToken, bool> loop, CancellationToken cancellationToken)
+    {
+        var supervisor = Supervisor(name);
+        var thread = new Thread(() => supervisor.Run(ct => loop(supervisor, ct), cancellationToken))
         {
             IsBackground = true,
             Name = name,
@@ -41,8 +57,9 @@ public sealed partial class Edge
     }
 
     // One loop per underlay socket: a batch at a time, each datagram through the pipeline on this
-    // thread, and what that sends (redirects) leaves together at the end of the batch.
-    private void UnderlayLoop(Encapsulation encapsulation, CancellationToken cancellationToken)
+    // thread, and what that sends (redirects) leaves together at the end of the batch. True when
+    // the underlay closed.
+    private bool UnderlayLoop(Encapsulation encapsulation, SupervisedLoop supervisor, CancellationToken cancellationToken)
     {
         using var batch = new UnderlayBatch(Options.BatchSize);
         using var sends = _underlay.CreateSendBatch(Options.BatchSize);
@@ -51,7 +68,7 @@ public sealed partial class Edge
             int n = _underlay.Receive(batch, encapsulation.Gpe);
             if (n == 0)
             {
-                return; // the underlay closed
+                return true; // the underlay closed
             }
             _underlay.BeginBatch(sends);
             try
@@ -65,12 +82,14 @@ public sealed partial class Edge
             {
                 EndSends();
             }
+            supervisor.Healthy();
         }
+        return true;
     }
 
     // One loop per tenant port: its batch goes through the pipeline on this thread, and what a batch
-    // sends to the underlay leaves together (sendmmsg).
-    private void PortLoop(LocalPort local, CancellationToken cancellationToken)
+    // sends to the underlay leaves together (sendmmsg). True when the port closed or was detached.
+    private bool PortLoop(LocalPort local, SupervisedLoop supervisor, CancellationToken cancellationToken)
     {
         var batch = new FrameBatch(Options.BatchSize);
         var scratch = new byte[FrameBatch.Headroom + FrameBatch.MaxFrame];
@@ -84,11 +103,11 @@ public sealed partial class Edge
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
-                return;
+                return true;
             }
             if (n == 0)
             {
-                return; // the port closed
+                return true; // the port closed
             }
             _underlay.BeginBatch(sends);
             try
@@ -102,7 +121,9 @@ public sealed partial class Edge
             {
                 EndSends();
             }
+            supervisor.Healthy();
         }
+        return true;
     }
 
     // Sends what this thread gathered for the underlay since BeginBatch; counts what the kernel refused.
@@ -115,7 +136,7 @@ public sealed partial class Edge
         }
     }
 
-    private async Task KeepAliveLoopAsync(CancellationToken cancellationToken)
+    private async Task KeepAliveLoopAsync(SupervisedLoop keepAlive, CancellationToken cancellationToken)
     {
         var interval = TimeSpan.FromTicks(Math.Max(Options.Lease.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks));
         using var timer = new PeriodicTimer(interval, Time);
@@ -126,6 +147,7 @@ public sealed partial class Edge
                 try
                 {
                     await _nva.KeepAliveAsync(Name, cancellationToken).ConfigureAwait(false);
+                    keepAlive.Healthy();
                 }
                 catch (NvaException ex) when (ex.Error == NvaError.NotFound)
                 {
@@ -143,21 +165,15 @@ public sealed partial class Edge
         }
     }
 
-    private async Task HousekeepingLoopAsync(CancellationToken cancellationToken)
+    private async Task HousekeepingLoopAsync(SupervisedLoop supervisor, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(Options.HousekeepingInterval, Time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                try
-                {
-                    Housekeeping();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.LoopFailed(_logger, "housekeeping", ex);
-                }
+                Housekeeping();
+                supervisor.Healthy();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -169,9 +185,6 @@ public sealed partial class Edge
     {
         [LoggerMessage(1, LogLevel.Information, "NVE {Name} up on {Underlay} ({Mode} mode, activation {Activation})")]
         public static partial void Started(ILogger logger, string name, UnderlayEndpoint underlay, UpdateMode mode, ActivationStrategy activation);
-
-        [LoggerMessage(2, LogLevel.Error, "Loop {Loop} failed")]
-        public static partial void LoopFailed(ILogger logger, string loop, Exception exception);
 
         [LoggerMessage(3, LogLevel.Warning, "NVE {Name}: keep-alive failed: {Reason}")]
         public static partial void KeepAliveFailed(ILogger logger, string name, string reason);

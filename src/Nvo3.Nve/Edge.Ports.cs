@@ -23,6 +23,7 @@ public sealed partial class Edge
         {
             throw new InvalidOperationException($"NVE {Name} already has a port for {mac} in VNI {vni}.");
         }
+        FollowPortNetworks();
         // Read the binding again now that the port is in the table: a change that arrived between
         // the first read and the insert found no port to apply to, and later ones will.
         if (View.Bindings.GetValueOrDefault((vni, mac)) is { } latest)
@@ -30,7 +31,7 @@ public sealed partial class Edge
             _activation.ApplyPlacement(local, latest);
         }
         var token = _stop.Token;
-        StartThread($"nve-{Name}-{port.Name}", () => PortLoop(local, token));
+        StartThread($"nve-{Name}-{port.Name}", (supervisor, ct) => PortLoop(local, supervisor, ct), token);
         return local;
     }
 
@@ -44,6 +45,7 @@ public sealed partial class Edge
         {
             return false;
         }
+        FollowPortNetworks();
         lock (local.Gate)
         {
             Counters.AddDrops(DropReason.ActivationTimeout, local.Discard());
@@ -151,4 +153,23 @@ public sealed partial class Edge
 
     private LocalPort RequirePort(uint vni, MacAddress mac) =>
         _ports.Get(vni, mac) ?? throw new InvalidOperationException($"NVE {Name} has no port for {mac} in VNI {vni}.");
+
+    // With FollowPortNetworks: the view follows the networks of the ports, changed only when a
+    // port is the first or the last of its network here (the view then reloads that set).
+    private void FollowPortNetworks()
+    {
+        if (!Options.FollowPortNetworks)
+        {
+            return;
+        }
+        lock (_followGate)
+        {
+            var vnis = _ports.All.Select(p => p.Vni).ToHashSet();
+            if (!vnis.SetEquals(_followed))
+            {
+                _followed = vnis;
+                View.Follow(vnis);
+            }
+        }
+    }
 }

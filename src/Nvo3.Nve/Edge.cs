@@ -32,6 +32,9 @@ public sealed partial class Edge : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _threads = [];
     private readonly List<Task> _tasks = [];
+    private long _loopFailures;
+    private readonly Lock _followGate = new();
+    private HashSet<uint> _followed = [];
     private readonly Lock _housekeeping = new();
     private readonly PortTable _ports = new();
     private readonly RedirectTable _redirects;
@@ -114,6 +117,10 @@ public sealed partial class Edge : IAsyncDisposable
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var edge = new Edge(options, nva, underlay, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance) { Agent = options.Agent };
+        if (options.FollowPortNetworks)
+        {
+            edge.View.Follow([]); // no port yet: the NVE records only
+        }
         try
         {
             await nva.RegisterNveAsync(options.Name, [options.Underlay], options.IlaLocator, options.Lease, options.Agent, cancellationToken).ConfigureAwait(false);

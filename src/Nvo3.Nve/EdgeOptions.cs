@@ -67,4 +67,12 @@ public sealed record EdgeOptions
 
     /// <summary>How often timers (activation buffers, announcements, redirects) are checked. Default 20 ms.</summary>
     public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Follow only the networks this NVE has ports in (and the NVE records): its view, its watch and
+    /// its snapshots hold nothing of other networks, and change as ports come and go. Off: the
+    /// whole directory (what callers that wait for a binding in the view before attaching its
+    /// port need).
+    /// </summary>
+    public bool FollowPortNetworks { get; init; }
 }

@@ -21,6 +21,7 @@ public sealed class NveCounters
     private long _announcedOnBehalf;
     private long _replicated;
     private long _lookups;
+    private long _confirmRetries;
     private long _activations;
     private long _unreachables;
 
@@ -55,6 +56,8 @@ public sealed class NveCounters
     internal void AddReplicated(int copies) => Interlocked.Add(ref _replicated, copies);
 
     internal void AddLookup() => Interlocked.Increment(ref _lookups);
+
+    internal void AddConfirmRetry() => Interlocked.Increment(ref _confirmRetries);
 
     internal void AddActivation() => Interlocked.Increment(ref _activations);
 
@@ -108,6 +111,9 @@ public sealed class NveCounters
     /// <summary>Look-ups sent to the NVA.</summary>
     public long Lookups => Interlocked.Read(ref _lookups);
 
+    /// <summary>Confirmations of a local switchover tried again because the NVA could not be reached.</summary>
+    public long ConfirmRetries => Interlocked.Read(ref _confirmRetries);
+
     /// <summary>Bindings activated here.</summary>
     public long Activations => Interlocked.Read(ref _activations);
 
@@ -133,6 +139,7 @@ public sealed class NveCounters
             ["announcedOnBehalf"] = AnnouncedOnBehalf,
             ["replicated"] = Replicated,
             ["lookups"] = Lookups,
+            ["confirmRetries"] = ConfirmRetries,
             ["activations"] = Activations,
             ["unreachables"] = Unreachables,
         };

@@ -101,11 +101,17 @@ public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProces
         await client.CreateVirtualNetworkAsync(new VirtualNetwork(vni, "", NetworkMode.L2, [IpPrefix.Parse("10.1.0.0/16")], [], TimeSpan.Zero));
         var lease = TimeSpan.FromSeconds(1);
         string primary = $"p{vni}", standby = $"s{vni}";
-        await client.RegisterNveAsync(primary, [new UnderlayEndpoint(IpAddr.FromV4(0xC633_6400u + vni % 250))], null, lease);
-        await client.RegisterNveAsync(standby, [new UnderlayEndpoint(IpAddr.FromV4(0xCB00_7100u + vni % 250))], null, lease);
+        // Set up on long leases (a loaded machine may take more than a second for it), then down
+        // to 1 s just before the renewals start.
+        var primaryAt = new UnderlayEndpoint(IpAddr.FromV4(0xC633_6400u + vni % 250));
+        var standbyAt = new UnderlayEndpoint(IpAddr.FromV4(0xCB00_7100u + vni % 250));
+        await client.RegisterNveAsync(primary, [primaryAt], null, TimeSpan.FromMinutes(1));
+        await client.RegisterNveAsync(standby, [standbyAt], null, TimeSpan.FromMinutes(1));
         var mac = new MacAddress(0x0200_0300_0000UL + vni);
         await client.AttachAsync(new AttachRequest(vni, mac, [IpAddr.Parse("10.1.0.9")], primary, $"protected{vni}"));
         await client.BeginMigrationAsync(new BeginMigrationRequest($"protected{vni}", 0, default, standby, MigrationMode.HotStandby));
+        await client.RegisterNveAsync(primary, [primaryAt], null, lease);
+        await client.RegisterNveAsync(standby, [standbyAt], null, lease);
         using var stopPrimary = new CancellationTokenSource();
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         long lastPrimaryRenewal = 0;

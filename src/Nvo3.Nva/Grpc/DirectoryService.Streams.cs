@@ -11,45 +11,62 @@ internal sealed partial class DirectoryService
     {
         var cancellationToken = context.CancellationToken;
         using var subscription = hub.Subscribe(request.FromRevision, Vnis(request.Vnis));
-        await using var messages = subscription.ReadMessagesAsync(authority, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        long written = 0;
-        Task? tick = null;
+        var messages = subscription.ReadMessagesAsync(authority, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var next = messages.MoveNextAsync().AsTask();
-        while (true)
+        try
         {
-            // A cancelled call ends here: its progress timer would complete at once, forever.
-            cancellationToken.ThrowIfCancellationRequested();
-            if (request.ProgressNotify && !next.IsCompleted)
+            long written = 0;
+            Task? tick = null;
+            while (true)
             {
-                // One timer a second per quiet stream, not one per message.
-                tick ??= Task.Delay(s_progressInterval, authority.Time, cancellationToken);
-                if (await Task.WhenAny(next, tick).ConfigureAwait(false) == tick)
+                // A cancelled call ends here: its progress timer would complete at once, forever.
+                cancellationToken.ThrowIfCancellationRequested();
+                if (request.ProgressNotify && !next.IsCompleted)
                 {
-                    tick = null;
-                    // Every change up to the hub's revision that concerns this stream was queued
-                    // before that revision was published; once all of them are written, the
-                    // watcher may resume after it.
-                    long reached = hub.Revision;
-                    if (reached > written && subscription.LastOffered <= written)
+                    // One timer a second per quiet stream, not one per message.
+                    tick ??= Task.Delay(s_progressInterval, authority.Time, cancellationToken);
+                    if (await Task.WhenAny(next, tick).ConfigureAwait(false) == tick)
                     {
-                        await responseStream.WriteAsync(new P.WatchResponse { Revision = reached }, cancellationToken).ConfigureAwait(false);
-                        written = reached;
+                        tick = null;
+                        // Every change up to the hub's revision that concerns this stream was queued
+                        // before that revision was published; once all of them are written, the
+                        // watcher may resume after it.
+                        long reached = hub.Revision;
+                        if (reached > written && subscription.LastOffered <= written)
+                        {
+                            await responseStream.WriteAsync(new P.WatchResponse { Revision = reached }, cancellationToken).ConfigureAwait(false);
+                            written = reached;
+                        }
+                        continue;
                     }
-                    continue;
                 }
+                if (!await next.ConfigureAwait(false))
+                {
+                    return;
+                }
+                var message = messages.Current;
+                await responseStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                written = Math.Max(written, message.Revision);
+                if (message.Resync)
+                {
+                    return;
+                }
+                next = messages.MoveNextAsync().AsTask();
             }
-            if (!await next.ConfigureAwait(false))
+        }
+        finally
+        {
+            // An async iterator refuses disposal while a MoveNextAsync is pending (a call cancelled
+            // while it waited for changes): let that one end first; the token ends it.
+            try
             {
-                return;
+                await next.ConfigureAwait(false);
             }
-            var message = messages.Current;
-            await responseStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-            written = Math.Max(written, message.Revision);
-            if (message.Resync)
+            catch (Exception)
             {
-                return;
+                // Cancelled, or failed: the call is over either way.
             }
-            next = messages.MoveNextAsync().AsTask();
+            await messages.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Nvo3.Hosting;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Storage;
 using Nvo3.Nva.View;

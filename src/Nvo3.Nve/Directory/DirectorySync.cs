@@ -164,9 +164,9 @@ internal sealed class DirectorySync(
         {
             return;
         }
-        // Timed once the new NVE activated (the NVA then writes the hold): the hold runs on this
-        // NVE's clock from now. A paused move's redirect carries only the NVA's own deadline for
-        // the pause (its housekeeping's business), and stays untimed here until the activation.
+        // Timed once the new NVE activated (the NVA then sets Hold): the hold runs on this NVE's
+        // clock from now. A paused redirect's Expires is the NVA's deadline for the pause, which
+        // it ends by deleting the redirect: until then it runs as the local pause does.
         if (redirect.Hold is { } timed)
         {
             redirects.StartTimed(redirect.Vni, redirect.Mac, target, timed);
@@ -176,7 +176,6 @@ internal sealed class DirectorySync(
             redirects.StartPaused(redirect.Vni, redirect.Mac, target, options.LocalRedirectHold);
         }
     }
-
 
     private Dictionary<MacAddress, Binding> BindingsOf(uint vni)
     {

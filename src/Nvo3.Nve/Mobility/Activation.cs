@@ -58,6 +58,7 @@ internal sealed partial class Activation(
         {
             case PortState.Pending when Activates(trigger):
                 // Planned (Associated here): switch over now, confirm with the NVA after.
+                port.Unconfirmed = true;
                 ActivateLocally(port, trigger);
                 _ = ConfirmAsync(port, trigger, claimed);
                 break;
@@ -145,6 +146,10 @@ internal sealed partial class Activation(
         }
         if (binding.ActiveNve is { } elsewhere && port.State == PortState.Active)
         {
+            if (port.Unconfirmed && here?.State == PlacementState.Associated)
+            {
+                return; // our switchover, not yet confirmed (the NVA may be away): the confirmation decides
+            }
             // It is active at another NVE now: what is still here is not it (or it left unplanned).
             Log.Left(logger, name, port.Mac, port.Vni, elsewhere);
             SetLearning(port);
@@ -167,28 +172,37 @@ internal sealed partial class Activation(
         }
     }
 
+    // Confirms a switchover made here with the NVA. While the NVA cannot be reached it keeps
+    // trying (back-off up to 2 s on the edge's clock), so a move activated while the NVA was away
+    // is confirmed when it returns, never dropped; a refusal (the move was given up meanwhile)
+    // sends the port back to Learning.
     private async Task ConfirmAsync(LocalPort port, MoveTrigger trigger, IpAddr? claimed)
     {
-        for (int attempt = 0; attempt < 20 && !stop.IsCancellationRequested; attempt++)
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (!stop.IsCancellationRequested && port.Unconfirmed && ports.Get(port.Vni, port.Mac) == port)
         {
             try
             {
                 await nva.ActivateAsync(new ActivateRequest(port.Vni, port.Mac, name, trigger, 0, claimed is { } ip ? [ip] : []), stop).ConfigureAwait(false);
+                port.Unconfirmed = false;
                 return;
             }
             catch (NvaException ex) when (ex.Error is NvaError.Unavailable or NvaError.Aborted)
             {
+                counters.AddConfirmRetry();
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100 * (attempt + 1)), clock.Time, stop).ConfigureAwait(false);
+                    await Task.Delay(delay, clock.Time, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
             catch (NvaException ex)
             {
+                port.Unconfirmed = false;
                 counters.AddDrop(DropReason.ClaimRefused);
                 Log.ClaimRefused(logger, name, port.Mac, port.Vni, ex.Message);
                 SetLearning(port);
@@ -255,6 +269,7 @@ internal sealed partial class Activation(
                 counters.AddDrops(DropReason.ActivationTimeout, expired);
                 if (port.ResumedTicks != 0 && now - port.ResumedTicks > grace)
                 {
+                    port.Unconfirmed = true;
                     ActivateLocally(port, MoveTrigger.Immediate);
                     _ = ConfirmAsync(port, MoveTrigger.Immediate, null);
                     _onBehalf[port] = (options.AnnounceCount, now);

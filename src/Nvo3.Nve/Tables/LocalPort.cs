@@ -61,6 +61,13 @@ public sealed class LocalPort
 
     private int _claiming;
 
+    /// <summary>
+    /// Activated here by its announcement before the NVA confirmed it (a planned move's
+    /// switchover, which never waits for the NVA): the directory's "active elsewhere" does not
+    /// take it back while the confirmation is being retried.
+    /// </summary>
+    internal volatile bool Unconfirmed;
+
     /// <summary>When the directory record last applied to this port was written (the NVA's clock).</summary>
     internal DateTimeOffset AppliedUpdate { get; set; }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Nvo3.Hosting;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Storage.Memory;
 using Nvo3.Nva.Tests.Support;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Nvo3.Nva;
+using Nvo3.Nva.Client;
 using Nvo3.Nva.Hosting;
 using Nvo3.Nva.Storage.Memory;
 using Nvo3.Nva.Watch;
@@ -60,11 +61,13 @@ internal sealed class EdgeHarness : IAsyncDisposable
     public static ulong LocatorOf(int index) => 0xFDFF_0000_0000_0000UL | (uint)index;
 
     /// <summary>Starts NVE <paramref name="name"/> at 192.0.2.<paramref name="index"/> and waits until it knows every NVE started before.</summary>
-    public async Task<Edge> AddEdgeAsync(string name, int index, Func<EdgeOptions, EdgeOptions>? configure = null)
+    public async Task<Edge> AddEdgeAsync(string name, int index, Func<EdgeOptions, EdgeOptions>? configure = null, IDirectoryClient? directory = null,
+        Func<IUnderlay, IUnderlay>? underlay = null)
     {
         var options = new EdgeOptions { Name = name, Underlay = EndpointOf(index), IlaLocator = LocatorOf(index), Lease = TimeSpan.FromHours(1) };
         options = configure?.Invoke(options) ?? options;
-        var edge = await Edge.StartAsync(options, Directory, Underlay.Create(options.Underlay), Clock, Log);
+        IUnderlay own = Underlay.Create(options.Underlay);
+        var edge = await Edge.StartAsync(options, directory ?? Directory, underlay?.Invoke(own) ?? own, Clock, Log);
         _edges.Add(edge);
         foreach (var other in _edges)
         {
@@ -78,12 +81,15 @@ internal sealed class EdgeHarness : IAsyncDisposable
     {
         var vm = new TestVm(n);
         await Authority.AttachAsync(new AttachRequest(Vni, vm.Mac, [vm.IPv4, vm.IPv6], at.Name, $"vm{n}", sticky));
-        await WaitAsync(() => _edges.All(e => e.View.Bindings.TryGetValue((Vni, vm.Mac), out var b) && b.ActiveNve == at.Name), $"every NVE to see vm{n} at {at.Name}");
+        await WaitAsync(() => Following(Vni).All(e => e.View.Bindings.TryGetValue((Vni, vm.Mac), out var b) && b.ActiveNve == at.Name), $"every NVE to see vm{n} at {at.Name}");
         vm.Plug(at);
         await WaitAsync(() => at.GetPort(Vni, vm.Mac)?.State == PortState.Active, $"vm{n}'s port at {at.Name} to be active");
         _vms.Add(vm);
         return vm;
     }
+
+    /// <summary>The NVEs whose view holds network <paramref name="vni"/> (all of them, but those that follow only their ports' networks).</summary>
+    public IEnumerable<Edge> Following(uint vni) => _edges.Where(e => e.View.FollowedNetworks is not { } followed || followed.Contains(vni));
 
     /// <summary>Waits (bounded, on real time) for what the NVEs do on their own threads; never for a timer, which the fake clock drives.</summary>
     public static Task WaitAsync(Func<bool> condition, string what, TimeSpan? timeout = null) => WaitAsync(condition, () => what, timeout);

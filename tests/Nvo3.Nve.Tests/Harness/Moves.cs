@@ -38,6 +38,6 @@ internal static class Moves
 
     /// <summary>Waits until every NVE's view has the VM active at <paramref name="at"/>.</summary>
     public static Task WaitActiveAtAsync(this EdgeHarness h, TestVm vm, Edge at) =>
-        EdgeHarness.WaitAsync(() => h.Edges.All(e => e.View.Bindings.TryGetValue((EdgeHarness.Vni, vm.Mac), out var b) && b.ActiveNve == at.Name),
+        EdgeHarness.WaitAsync(() => h.Following(EdgeHarness.Vni).All(e => e.View.Bindings.TryGetValue((EdgeHarness.Vni, vm.Mac), out var b) && b.ActiveNve == at.Name),
             $"every NVE to see vm{vm.N} active at {at.Name}");
 }

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
 
-namespace Nvo3.Nva.Hosting;
+namespace Nvo3.Hosting;
 
 /// <summary>
-/// Runs one of the NVA's background loops (the watch pump, housekeeping, the leader election)
-/// until it is cancelled, and never lets it stop silently: a body that throws, or returns while
+/// Runs a background loop (the NVA's watch pump, housekeeping and election; the NVE's view,
+/// keep-alive, underlay and port loops) until it is cancelled, and never lets it stop silently: a body that throws, or returns while
 /// nobody asked it to, is restarted after a back-off that doubles from
 /// <see cref="FirstDelay"/> to <see cref="MaxDelay"/>. Each burst of failures is logged once,
 /// with the first exception, and once more when the body reports it is healthy again; every
@@ -39,7 +39,7 @@ public sealed partial class SupervisedLoop
     /// Raised on the loop after a failure, once the back-off has begun and before it is awaited,
     /// with the failures so far: a test with a fake clock advances it from here.
     /// </summary>
-    internal event Action<long>? BackingOff;
+    public event Action<long>? BackingOff;
 
     /// <summary>
     /// Runs <paramref name="body"/> until <paramref name="cancellationToken"/> is cancelled,
@@ -66,17 +66,9 @@ public sealed partial class SupervisedLoop
             {
                 return;
             }
-            long failures = Interlocked.Increment(ref _failures);
-            int burst = Interlocked.Increment(ref _burst);
-            var delay = TimeSpan.FromTicks(Math.Min(FirstDelay.Ticks << Math.Min(burst - 1, 20), MaxDelay.Ticks));
-            if (burst == 1)
-            {
-                // Once per burst: a store that is down for a minute is one log line, not hundreds.
-                Log.Failed(_logger, _name, delay, failure ?? new InvalidOperationException($"The {_name} loop returned while it should still run."));
-            }
+            var (wait, failures) = Failed(failure, cancellationToken);
             try
             {
-                var wait = Task.Delay(delay, _time, cancellationToken);
                 BackingOff?.Invoke(failures);
                 await wait.ConfigureAwait(false);
             }
@@ -85,6 +77,62 @@ public sealed partial class SupervisedLoop
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// As <see cref="RunAsync"/> for a loop that owns its thread (a receive loop): the body runs,
+    /// and after a failure waits, on the calling thread. The body returns true when it ended on
+    /// purpose (its socket or port closed), false or an exception when it failed.
+    /// </summary>
+    public void Run(Func<CancellationToken, bool> body, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Exception? failure = null;
+            try
+            {
+                if (body(cancellationToken))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            var (wait, failures) = Failed(failure, cancellationToken);
+            try
+            {
+                BackingOff?.Invoke(failures);
+                wait.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    // Counts a failure, logs the first of a burst, and starts the back-off's wait.
+    private (Task Wait, long Failures) Failed(Exception? failure, CancellationToken cancellationToken)
+    {
+        long failures = Interlocked.Increment(ref _failures);
+        int burst = Interlocked.Increment(ref _burst);
+        var delay = TimeSpan.FromTicks(Math.Min(FirstDelay.Ticks << Math.Min(burst - 1, 20), MaxDelay.Ticks));
+        if (burst == 1)
+        {
+            // Once per burst: a store that is down for a minute is one log line, not hundreds.
+            Log.Failed(_logger, _name, delay, failure ?? new InvalidOperationException($"The {_name} loop returned while it should still run."));
+        }
+        return (Task.Delay(delay, _time, cancellationToken), failures);
     }
 
     /// <summary>
