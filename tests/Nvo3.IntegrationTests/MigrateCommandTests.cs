@@ -45,7 +45,8 @@ public sealed class MigrateCommandTests
                 Assert.True(root.GetProperty("bytesSent").GetInt64() >= 16L << 20);
                 Assert.Contains("round", move.Stderr, StringComparison.Ordinal); // progress was shown
                 var binding = (await client.ListBindingsAsync(100)).Single(x => x.Name == "vm1");
-                Assert.Equal(to, binding.ActiveNve);
+                Assert.True(binding.ActiveNve == to, $"{mode} to {to}: the directory says {binding.ActiveNve} (sequence {binding.Sequence}, last trigger {binding.LastTrigger})\n"
+                    + $"migrate: {move.Describe()}\na: {a.Describe()}\nb: {b.Describe()}");
                 at = to;
             }
 

@@ -120,6 +120,6 @@ public sealed partial class NetnsLab
 
     /// <summary>Whether the lab writes a file by this name in its state directory.</summary>
     internal static bool IsLabFile(string name) =>
-        name is NetnsLabState.FileName or NetnsLabState.FileName + ".tmp" or "nva.db" or "nva.db-wal" or "nva.db-shm" or "nva.db-journal"
+        name is NetnsLabState.FileName or NetnsLabState.FileName + ".tmp" or "nva.db" or "nva.db-wal" or "nva.db-shm" or "nva.db-journal" or "nva.db.lock"
         || name.EndsWith(".log", StringComparison.Ordinal);
 }
