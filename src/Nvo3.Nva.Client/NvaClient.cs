@@ -129,7 +129,8 @@ public sealed partial class NvaClient : IDirectoryClient, IMigrationDirectory, I
     {
         _ when IsUnreachable(ex) && _replicas.Length > 1 =>
             $"Cannot reach any NVA ({string.Join(", ", _replicas.Select(r => r.Address.Authority))}; last: {address.Authority}: {ex.Status.Detail}); is nvo3 nva serve running there?",
-        _ when IsUnreachable(ex) => $"Cannot reach the NVA at {address} ({ex.Status.Detail}); is nvo3 nva serve running there?",
+        _ when IsUnreachable(ex) => $"Cannot reach the NVA at {address} ({ex.Status.Detail}); is nvo3 nva serve running there"
+            + (address.Scheme == Uri.UriSchemeHttp ? ", and if it serves TLS, was --tls-dir given?" : "?"),
         StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled => $"The NVA at {address} failed: {ex.Status.Detail}",
         _ => ex.Status.Detail,
     });
@@ -169,6 +170,11 @@ public sealed partial class NvaClient : IDirectoryClient, IMigrationDirectory, I
             catch (RpcException ex) when (gone is not null && unavailable is not null && ex.StatusCode == StatusCode.NotFound)
             {
                 return gone();
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && ex.Status.DebugException is null or OperationCanceledException)
+            {
+                // The caller's token ended the call: .NET's way of saying so, not a failure of the NVA.
+                throw new OperationCanceledException(ex.Status.Detail, ex);
             }
             catch (RpcException ex)
             {

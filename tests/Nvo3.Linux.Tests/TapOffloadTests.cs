@@ -41,7 +41,7 @@ public class TapOffloadTests
     }
 
     [Fact]
-    public void Create_PersistentTapMadeBeforehand_ExclusiveRefusesItAndTheDefaultAttaches()
+    public void Create_PersistentTapMadeBeforehand_ExclusiveRefusesItAndNonExclusiveAttaches()
     {
         Root.Require();
         using var ns = new TestNamespaces();
@@ -49,6 +49,7 @@ public class TapOffloadTests
         HostCommand.Ip("-n", netns, "tuntap", "add", "dev", "ptap0", "mode", "tap");
 
         Assert.Throws<IOException>(() => NetworkNamespace.Run(netns, () => TapPort.Create("ptap0", null, TapOptions.Offloaded)));
+        Assert.Throws<IOException>(() => NetworkNamespace.Run(netns, () => TapPort.Create("ptap0", null)));
         using var attached = NetworkNamespace.Run(netns, () => TapPort.Create("ptap0", null, TapOptions.Offloaded with { Exclusive = false }));
 
         Assert.Equal("ptap0", attached.Name);

@@ -54,6 +54,8 @@ public sealed class QemuOnNveTests(QemuOnNveTests.Fixture lab) : IClassFixture<Q
         foreach (var (from, to, fromHost, toHost) in new[] { (fixture.Nve1, fixture.Nve2, fixture.Host1, fixture.Host2), (fixture.Nve2, fixture.Nve1, fixture.Host2, fixture.Host1) })
         {
             long before = fixture.Peer.EchoReplies;
+            var fromNic = fromHost.Find("g1")!.Nic;
+            long refusedBefore = fromNic.WriteFailures;
             using var pinging = new CancellationTokenSource();
             var pinger = PingEveryMillisecondAsync(fixture.Peer, pinging.Token);
             var driver = new QemuDriver(fromHost, toHost);
@@ -70,9 +72,13 @@ public sealed class QemuOnNveTests(QemuOnNveTests.Fixture lab) : IClassFixture<Q
                 // Counted below.
             }
             long answered = fixture.Peer.EchoReplies - before;
+            // A guest too slow to drain its socket (TCG on a loaded machine) makes the NVE's write
+            // fail: counted at the port, and not a frame the move lost.
+            long refused = fromNic.WriteFailures - refusedBefore + (toHost.Find("g1")?.Nic.WriteFailures ?? 0);
             TestContext.Current.TestOutputHelper!.WriteLine(
                 $"qemu hot {from.Name}->{to.Name}: QEMU downtime {driver.LastResult?.DowntimeMs} ms, total {driver.LastResult?.TotalTimeMs} ms, {driver.LastResult?.TransferredBytes} bytes; " +
-                $"switchover {report.SwitchoverMs:0.0} ms, activation {report.ActivationMs:0.0} ms; pings sent {sent}, answered {answered}, {driver.LeftBehind} left in the socket sent after the guest");
+                $"switchover {report.SwitchoverMs:0.0} ms, activation {report.ActivationMs:0.0} ms; pings sent {sent}, answered {answered}, refused by a full guest socket {refused}, "
+                + $"{driver.LeftBehind} left in the socket sent after the guest");
 
             Assert.Equal(MigrationOutcome.Completed, report.Outcome);
             Assert.NotNull(toHost.Find("g1"));
@@ -83,7 +89,7 @@ public sealed class QemuOnNveTests(QemuOnNveTests.Fixture lab) : IClassFixture<Q
             // At most one: the first frame QEMU reads after it stopped the guest waits in its own
             // net queue (the NIC cannot take it while stopped) and is not migrated; every later one
             // stays in the socket, and those are read back and sent after the guest.
-            Assert.InRange(sent - answered, 0, 1);
+            Assert.InRange(sent - answered - refused, 0, 1);
         }
     }
 
