@@ -15,7 +15,9 @@ namespace Nvo3.IntegrationTests;
 public sealed class MigrationCrashTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private const int PreparedTimeoutSeconds = 5;
+    // Long enough that the leader cannot settle the move before the test has seen it in pre-copy
+    // on a loaded machine (the test checks it is still Prepared when it kills the source).
+    private const int PreparedTimeoutSeconds = 8;
 
     [Fact]
     public async Task SourceNveKilledDuringPreCopy_TheMigrationIsAbortedByTheLeaderAndTheVmIsInOnePlace()
