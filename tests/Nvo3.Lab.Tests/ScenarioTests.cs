@@ -32,6 +32,7 @@ public class ScenarioTests
         Assert.True(report.ForwardedInFlight > 0);
         Assert.True(report.ConvergenceMs >= 0, "the correspondent converged");
         Assert.Equal("pull", report.UpdateMode);
+        Assert.True(report.CorrespondentLookups > 0, "pull mode refreshes the correspondent's answer during the run");
         Assert.True(report.Migration.StateVerified);
         Assert.True(report.Migration.BytesSent >= report.Migration.MemoryBytes);
         Assert.True(report.Migration.Rounds >= 1);
@@ -75,15 +76,23 @@ public class ScenarioTests
         Assert.True(report.NveCounters["a"]["drop.notHere"] > 0, "the old NVE counted what it dropped");
     }
 
+    /// <summary>
+    /// Push mode: the correspondent's NVE learns the new place from the NVA's watch, not from a
+    /// look-up when its answer runs out. Asserted without a clock: its entry names the destination
+    /// after the move, and it sent the NVA no look-up from the move's start to the end of the run,
+    /// which lasts longer than the pull refresh time (the pull scenarios show at least one). How
+    /// fast it converged is a figure for <c>nvo3 demo</c> and the benchmarks, not a test verdict.
+    /// </summary>
     [Fact]
-    public async Task Scenario_Push_ConvergesWithinMilliseconds()
+    public async Task Scenario_Push_ConvergesThroughTheWatchWithoutALookUp()
     {
         var report = await new ScenarioRunner(new DemoOptions { Push = true }).RunAsync(ScenarioSpec.Find("l2-ipv6-hot")!, TestContext.Current.CancellationToken);
 
         Assert.Empty(RawProbes.Of(report).Lost);
         Assert.True(report.Passed, report.Notes);
         Assert.Equal("push", report.UpdateMode);
-        Assert.InRange(report.ConvergenceMs, 0, 250); // pull needs up to the 500 ms lifetime
+        Assert.True(report.ConvergenceMs >= 0, $"the correspondent's NVE did not turn to the destination: {report.Notes}");
+        Assert.Equal(0, report.CorrespondentLookups);
     }
 
     [Fact]

@@ -47,6 +47,12 @@ public sealed record ScenarioReport
     /// <summary>From the activation at the new NVE until every correspondent NVE forwards to it (−1: did not converge).</summary>
     public double ConvergenceMs { get; init; }
 
+    /// <summary>
+    /// Look-ups the correspondent's NVE sent to the NVA from the move's start to the end of the run:
+    /// none in push mode (it learns the move from the watch), at least one refresh in pull mode.
+    /// </summary>
+    public long CorrespondentLookups { get; init; }
+
     /// <summary>Destination-unreachable messages the correspondent received (a stopped task with policy unreachable).</summary>
     public long Unreachables { get; init; }
 

@@ -78,6 +78,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         long forwardedBefore = a.Counters.ForwardedInFlight;
         long flushedBefore = b.Counters.Flushed;
         long unreachablesBefore = peer.Unreachables;
+        long lookupsBefore = c.Counters.Lookups;
         var mode = spec.Mode switch
         {
             "cold" => MigrationMode.Cold,
@@ -123,6 +124,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
         long buffered = b.Counters.Flushed - flushedBefore;
         long missingAfter = Enumerable.Range((int)Math.Min(sentAtActivation + 50, sent), (int)Math.Max(0, sent - sentAtActivation - 50)).LongCount(s => !vm.Probes.Seen(s));
         long unreachables = peer.Unreachables - unreachablesBefore;
+        long lookups = c.Counters.Lookups - lookupsBefore;
 
         var notes = new List<string>();
         bool passed = report.Outcome == MigrationOutcome.Completed && result.StateVerified && sent > 0 && convergence >= 0 && report.LateFailures.Count == 0;
@@ -229,6 +231,7 @@ public sealed class ScenarioRunner(DemoOptions options, ILoggerFactory? loggerFa
                 Switchover = result.Switchover.ToString().ToLowerInvariant(),
                 Bandwidth = Math.Round(result.Bandwidth),
             },
+            CorrespondentLookups = lookups,
             Unreachables = unreachables,
             Passed = passed,
             Notes = string.Join("; ", notes.Where(n => n.Length > 0)),
