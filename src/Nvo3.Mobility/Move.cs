@@ -144,11 +144,19 @@ public sealed partial class Move(
         Log.Completed(_logger, request.Workload, destination.Name, Record.Id);
     }
 
-    /// <summary>After the move: once the source's redirect has run out, its port for the workload goes.</summary>
+    /// <summary>
+    /// After the move: once the source's redirect has run out, its port for the workload goes —
+    /// unless the workload is coming back meanwhile (a next move to this NVE made the port Pending
+    /// again, or it is Active): that port is the new arrival's now.
+    /// </summary>
     public async Task ReleaseAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         await Poll.UntilAsync(async ct => !await source.RedirectRunsAsync(request.Vni, request.Mac, ct).ConfigureAwait(false),
             $"{source.Name}'s redirect for {request.Workload} to run out", cancellationToken, timeout ?? TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+        if (await source.PortStateAsync(request.Vni, request.Mac, cancellationToken).ConfigureAwait(false) is PortState.Pending or PortState.Active)
+        {
+            return;
+        }
         await source.DetachAsync(request.Vni, request.Mac, cancellationToken).ConfigureAwait(false);
     }
 
