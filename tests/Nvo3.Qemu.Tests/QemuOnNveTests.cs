@@ -86,10 +86,11 @@ public sealed class QemuOnNveTests(QemuOnNveTests.Fixture lab) : IClassFixture<Q
             Assert.Equal(to.Name, to.View.Bindings[(Vni, GuestMac)].ActiveNve);
             Assert.Equal(PortState.Active, to.GetPort(Vni, GuestMac)?.State);
             Assert.True(driver.LastResult?.DowntimeMs > 0, "QEMU reported its downtime");
-            // At most one: the first frame QEMU reads after it stopped the guest waits in its own
-            // net queue (the NIC cannot take it while stopped) and is not migrated; every later one
-            // stays in the socket, and those are read back and sent after the guest.
-            Assert.InRange(sent - answered - refused, 0, 1);
+            // Only what QEMU took into its own net queue after it stopped the guest (the NIC cannot
+            // take it while stopped, and that queue is not migrated): one frame on a quiet machine,
+            // two seen under a CPU hog; every later one stays in the socket, and those are read
+            // back and sent after the guest. docs/qemu.md says why this is not yet zero.
+            Assert.InRange(sent - answered - refused, 0, 2);
         }
     }
 
