@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -74,38 +75,58 @@ internal static class MigrateCommand
             {
                 throw new IOException($"The agent at {agent} ended without a summary.");
             }
-            if (p.GetValue(json))
-            {
-                Console.WriteLine(Json.Print(new JsonObject
-                {
-                    ["workload"] = name,
-                    ["source"] = source,
-                    ["destination"] = request.Destination,
-                    ["mode"] = request.Mode,
-                    ["outcome"] = summary.Outcome,
-                    ["reason"] = summary.Reason,
-                    ["migrationId"] = summary.MigrationId,
-                    ["memoryBytes"] = summary.MemoryBytes,
-                    ["diskBytes"] = summary.DiskBytes,
-                    ["bytesSent"] = summary.BytesSent,
-                    ["rounds"] = summary.Rounds,
-                    ["downtimeMs"] = summary.DowntimeMs,
-                    ["predictedMs"] = summary.PredictedMs,
-                    ["totalMs"] = summary.TotalMs,
-                    ["stateVerified"] = summary.StateVerified,
-                    ["switchover"] = summary.Switchover,
-                }));
-            }
-            else
-            {
-                Console.WriteLine($"{name}: {summary.Outcome}{(summary.Reason.Length > 0 ? $" ({summary.Reason})" : "")}, {source} → {request.Destination}, migration {summary.MigrationId}");
-                Console.WriteLine($"  state   {Mib(summary.MemoryBytes)} memory, {Mib(summary.DiskBytes)} disk; sent {Mib(summary.BytesSent)} ({(double)summary.BytesSent / Math.Max(1, summary.MemoryBytes + summary.DiskBytes):0.00}× the state) in {summary.Rounds} round(s)");
-                Console.WriteLine($"  timing  paused {summary.DowntimeMs:0.0} ms (predicted {summary.PredictedMs:0.0} ms, switchover {summary.Switchover}), total {summary.TotalMs:0} ms");
-                Console.WriteLine($"  verify  {(summary.StateVerified ? "the state hash at the destination equals the source's at the pause" : "NOT verified")}");
-            }
-            return summary.Outcome == "completed" ? Cli.Ok : Cli.Failed;
+            Console.Write(p.GetValue(json) ? Json.Print(ToJson(name, source, request, summary)) + Environment.NewLine : Describe(name, source, request, summary));
+            return ExitCode(summary);
         });
         return command;
+    }
+
+    /// <summary>
+    /// 0 only when the move completed with nothing failing after its commit point: a move whose
+    /// activation or commit failed once the workload ran at the destination completed, but the
+    /// network may not follow it yet (nvo3 migration show/settle), so it exits 1.
+    /// </summary>
+    internal static int ExitCode(P.MigrateSummary summary) =>
+        summary.Outcome == "completed" && summary.LateFailures.Count == 0 ? Cli.Ok : Cli.Failed;
+
+    internal static JsonObject ToJson(string name, string source, P.MigrateRequest request, P.MigrateSummary summary) => new()
+    {
+        ["workload"] = name,
+        ["source"] = source,
+        ["destination"] = request.Destination,
+        ["mode"] = request.Mode,
+        ["outcome"] = summary.Outcome,
+        ["reason"] = summary.Reason,
+        ["migrationId"] = summary.MigrationId,
+        ["memoryBytes"] = summary.MemoryBytes,
+        ["diskBytes"] = summary.DiskBytes,
+        ["bytesSent"] = summary.BytesSent,
+        ["rounds"] = summary.Rounds,
+        ["downtimeMs"] = summary.DowntimeMs,
+        ["predictedMs"] = summary.PredictedMs,
+        ["totalMs"] = summary.TotalMs,
+        ["stateVerified"] = summary.StateVerified,
+        ["switchover"] = summary.Switchover,
+        ["lateFailures"] = new JsonArray([.. summary.LateFailures.Select(f => (JsonNode)f)]),
+    };
+
+    internal static string Describe(string name, string source, P.MigrateRequest request, P.MigrateSummary summary)
+    {
+        var text = new StringBuilder();
+        string late = summary.LateFailures.Count > 0 ? $", but {summary.LateFailures.Count} step(s) failed after the switchover" : "";
+        text.AppendLine(CultureInfo.InvariantCulture, $"{name}: {summary.Outcome}{(summary.Reason.Length > 0 ? $" ({summary.Reason})" : "")}{late}, {source} → {request.Destination}, migration {summary.MigrationId}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  state   {Mib(summary.MemoryBytes)} memory, {Mib(summary.DiskBytes)} disk; sent {Mib(summary.BytesSent)} ({(double)summary.BytesSent / Math.Max(1, summary.MemoryBytes + summary.DiskBytes):0.00}× the state) in {summary.Rounds} round(s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  timing  paused {summary.DowntimeMs:0.0} ms (predicted {summary.PredictedMs:0.0} ms, switchover {summary.Switchover}), total {summary.TotalMs:0} ms");
+        text.AppendLine($"  verify  {(summary.StateVerified ? "the state hash at the destination equals the source's at the pause" : "NOT verified")}");
+        foreach (string failure in summary.LateFailures)
+        {
+            text.AppendLine($"  failed  {failure}");
+        }
+        if (summary.LateFailures.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  the workload runs at {request.Destination}; nvo3 migration show {summary.MigrationId} says what the directory holds, nvo3 migration settle ends it");
+        }
+        return text.ToString();
     }
 
     private static string FormatProgress(P.MigrateProgress p)

@@ -151,10 +151,10 @@ public sealed class MigrationsService(IReadOnlyList<IWorkloadHost> hosts) : P.Mi
         }
     }
 
-    private static P.MigrateSummary Summarize(MoveReport report)
+    internal static P.MigrateSummary Summarize(MoveReport report)
     {
         var r = report.Transfer;
-        return new P.MigrateSummary
+        var summary = new P.MigrateSummary
         {
             Outcome = report.Outcome switch { MigrationOutcome.Completed => "completed", MigrationOutcome.Aborted => "aborted", _ => "in-doubt" },
             Reason = report.Reason ?? "",
@@ -174,6 +174,8 @@ public sealed class MigrationsService(IReadOnlyList<IWorkloadHost> hosts) : P.Mi
             ActivationMs = report.ActivationMs,
             RedirectTo = report.RedirectTo ?? "",
         };
+        summary.LateFailures.AddRange(report.LateFailures);
+        return summary;
     }
 
     // Progress reports from the engine, forwarded as stream updates (the engine never waits on them).
