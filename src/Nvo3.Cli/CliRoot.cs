@@ -12,6 +12,9 @@ internal static class CliRoot
     private const string MissingSubcommand = "Required command was not provided.";
     private const string Unrecognized = "Unrecognized command or argument";
 
+    /// <summary>How long a command gets to end cleanly after SIGINT or SIGTERM before the process exits 143.</summary>
+    internal static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
+
     /// <summary>The whole command tree (also walked by the CLI contract tests).</summary>
     public static RootCommand Create()
     {
@@ -48,7 +51,15 @@ internal static class CliRoot
         try
         {
             // Cli.Handle catches what the commands throw; this handler would print a stack trace.
-            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+            // On SIGINT/SIGTERM System.CommandLine cancels the command and waits this long for it
+            // to end before it lets the process die with 143; its default (2 s) cut a daemon's
+            // clean stop short on a loaded machine (an NVA that flushes its store and closes its
+            // calls), so a SIGTERM exited 143 instead of 0. Within systemd's TimeoutStopSec (90 s).
+            return await parseResult.InvokeAsync(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = ShutdownGrace,
+            }).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
