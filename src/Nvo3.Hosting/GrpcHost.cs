@@ -14,7 +14,8 @@ namespace Nvo3.Hosting;
 /// <summary>
 /// Kestrel serving gRPC over HTTP/2 on one endpoint, the way every Nvo3 process serves (the NVA,
 /// an NVE's agent): the caller registers its services and maps them; this binds (with mutual TLS
-/// when asked), reports the address it got, and stops with a grace period.
+/// when asked), reports the address it got, and stops with a grace period. Every server also
+/// answers gRPC health checking (grpc.health.v1.Health) and server reflection.
 /// </summary>
 public static partial class GrpcHost
 {
@@ -46,6 +47,10 @@ public static partial class GrpcHost
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services(builder.Services);
+        // Every server answers grpc.health.v1 (SERVING while it runs: load balancers, grpcurl) and
+        // server reflection (grpcurl list/describe without the .proto files).
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcReflection();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(listen, l =>
@@ -60,6 +65,8 @@ public static partial class GrpcHost
         });
         var app = builder.Build();
         map(app);
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
