@@ -150,6 +150,13 @@ public sealed class NveCounters
     /// <summary>Destination-unreachable messages sent for stopped tasks.</summary>
     public long Unreachables => Interlocked.Read(ref _unreachables);
 
+    /// <summary>A drop reason as counters and traces name it: unknownVni, sourceGuard, ...</summary>
+    public static string DropName(DropReason reason)
+    {
+        string name = reason.ToString();
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+
     /// <summary>Every counter by name, zeros left out (or kept, with <paramref name="includeZeros"/>), for reports and logs.</summary>
     public IReadOnlyDictionary<string, long> Snapshot(bool includeZeros = false)
     {
@@ -175,7 +182,7 @@ public sealed class NveCounters
         };
         foreach (var reason in Enum.GetValues<DropReason>())
         {
-            all["drop." + char.ToLowerInvariant(reason.ToString()[0]) + reason.ToString()[1..]] = Dropped(reason);
+            all["drop." + DropName(reason)] = Dropped(reason);
         }
         return includeZeros ? all : all.Where(kv => kv.Value != 0).ToDictionary(kv => kv.Key, kv => kv.Value);
     }
