@@ -123,6 +123,8 @@ public sealed class InspectService(Edge edge) : P.Inspect.InspectBase
         }
         using (trace)
         {
+            // Headers once the tap is attached: a client that waits for them knows every drop from now on is traced.
+            await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
             for (int sent = 0; sent < count; sent++)
             {
                 var frame = await trace.Reader.ReadAsync(context.CancellationToken).ConfigureAwait(false);
