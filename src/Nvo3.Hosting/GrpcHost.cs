@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nvo3.Security;
@@ -49,7 +50,8 @@ public static partial class GrpcHost
         services(builder.Services);
         // Every server answers grpc.health.v1 (SERVING while it runs: load balancers, grpcurl) and
         // server reflection (grpcurl list/describe without the .proto files).
-        builder.Services.AddGrpcHealthChecks();
+        // A server with no check at all would answer UNKNOWN: this one says it runs; a caller may add its own.
+        builder.Services.AddGrpcHealthChecks().AddCheck("running", () => HealthCheckResult.Healthy());
         builder.Services.AddGrpcReflection();
         builder.WebHost.ConfigureKestrel(k =>
         {
