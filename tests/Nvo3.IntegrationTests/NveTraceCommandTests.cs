@@ -4,6 +4,7 @@ using System.Text.Json;
 using Nvo3.Nva;
 using Nvo3.Nva.Client;
 using Nvo3.Packets;
+using Nvo3.Testing;
 using static Nvo3.IntegrationTests.InspectCommands;
 
 namespace Nvo3.IntegrationTests;
@@ -38,7 +39,7 @@ public sealed class NveTraceCommandTests
 
             using var trace = Nvo3Process.Start("nve", "trace", "a", "--count", "1", "--json", "--nva", nvaArg);
             await WaitForStderrAsync(trace, "tracing the next 1 drop(s)");
-            byte[] datagram = Datagram(vni: 999);
+            byte[] datagram = UnknownVniDatagram.Build(vni: 999);
             // One datagram suffices once the trace is attached; send until it ends, in case UDP lost one.
             await UntilAsync(async () =>
             {
@@ -66,24 +67,5 @@ public sealed class NveTraceCommandTests
             using var tooMany = await Nvo3Process.RunAsync(Patience, "nve", "trace", "a", "--count", "0", "--nva", nvaArg);
             AssertOneLineError(tooMany, 2, "nvo3 nve trace");
         }
-    }
-
-    // VXLAN (VNI) + Ethernet 02:..:33 → 02:..:22 + IPv4 10.9.9.1 → 10.9.9.2 UDP, 8 bytes of UDP header.
-    private static byte[] Datagram(uint vni)
-    {
-        byte[] bytes = new byte[VxlanHeader.Length + EthernetFrame.HeaderLength + IPv4Packet.MinHeaderLength + 8];
-        VxlanHeader.Write(bytes, vni);
-        var eth = bytes.AsSpan(VxlanHeader.Length);
-        MacAddress.Parse("02:00:00:00:00:22").WriteTo(eth);
-        MacAddress.Parse("02:00:00:00:00:33").WriteTo(eth[6..]);
-        eth[12] = 0x08;
-        var ip = eth[EthernetFrame.HeaderLength..];
-        ip[0] = 0x45;
-        ip[3] = 28;
-        ip[8] = 64;
-        ip[9] = IpProtocol.Udp;
-        IpAddr.Parse("10.9.9.1").WriteTo(ip[12..]);
-        IpAddr.Parse("10.9.9.2").WriteTo(ip[16..]);
-        return bytes;
     }
 }

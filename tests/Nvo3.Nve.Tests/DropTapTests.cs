@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Nvo3.Packets;
+using Nvo3.Testing;
 
 namespace Nvo3.Nve.Tests;
 
@@ -19,7 +20,7 @@ public sealed class DropTapTests
         Assert.False(counters.Tap.Active);
         using var trace = counters.Tap.Attach(8, Time);
         Assert.True(counters.Tap.Active);
-        byte[] datagram = Datagram(vni: 999);
+        byte[] datagram = UnknownVniDatagram.Build(vni: 999);
 
         counters.AddDrop(DropReason.UnknownVni, datagram, DropLayer.Underlay, 0, IpAddr.Parse("192.0.2.9"));
 
@@ -89,22 +90,5 @@ public sealed class DropTapTests
         Assert.All(traces, t => Assert.True(t.Reader.TryRead(out var f) && f.Count == 7 && f.Reason == DropReason.ActivationTimeout));
         traces.ForEach(t => t.Dispose());
         Assert.False(counters.Tap.Active);
-    }
-
-    // VXLAN (VNI) + Ethernet 02:..:33 → 02:..:22 + IPv4 10.9.9.1 → 10.9.9.2 UDP.
-    private static byte[] Datagram(uint vni)
-    {
-        byte[] bytes = new byte[VxlanHeader.Length + EthernetFrame.HeaderLength + IPv4Packet.MinHeaderLength + 8];
-        VxlanHeader.Write(bytes, vni);
-        var eth = bytes.AsSpan(VxlanHeader.Length);
-        MacAddress.Parse("02:00:00:00:00:22").WriteTo(eth);
-        MacAddress.Parse("02:00:00:00:00:33").WriteTo(eth[6..]);
-        eth[12] = 0x08;
-        var ip = eth[EthernetFrame.HeaderLength..];
-        ip[0] = 0x45;
-        ip[9] = IpProtocol.Udp;
-        IpAddr.Parse("10.9.9.1").WriteTo(ip[12..]);
-        IpAddr.Parse("10.9.9.2").WriteTo(ip[16..]);
-        return bytes;
     }
 }
