@@ -15,6 +15,8 @@ internal static class Commands
         yield return VmCommand.Create();
         yield return MigrateCommand.Create();
         yield return MigrationCommand.Create();
+        yield return LookupCommand.Create();
+        yield return WatchCommand.Create();
         yield return BenchCommand.Create();
         yield return PkiCommand.Create();
     }

@@ -5,7 +5,7 @@ using Nvo3.Nva.Grpc;
 
 namespace Nvo3.Cli;
 
-/// <summary><c>nvo3 nve add|list|delete</c> (<c>remove</c> is an alias) (and <c>run</c>, the edge itself).</summary>
+/// <summary><c>nvo3 nve add|list|delete</c> (<c>remove</c> is an alias), <c>show</c> and <c>trace</c> (through its agent), and <c>run</c>, the edge itself.</summary>
 internal static partial class NveCommand
 {
     public static Command Create()
@@ -57,7 +57,7 @@ internal static partial class NveCommand
             return Cli.Ok;
         });
 
-        var command = new Command("nve", "NVEs (Network Virtualization Edges).") { add, list, delete };
+        var command = new Command("nve", "NVEs (Network Virtualization Edges).") { add, list, delete, NveShowCommand.Create(), NveTraceCommand.Create() };
         AddRun(command);
         return command;
     }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nvo3.Security;
@@ -14,7 +15,8 @@ namespace Nvo3.Hosting;
 /// <summary>
 /// Kestrel serving gRPC over HTTP/2 on one endpoint, the way every Nvo3 process serves (the NVA,
 /// an NVE's agent): the caller registers its services and maps them; this binds (with mutual TLS
-/// when asked), reports the address it got, and stops with a grace period.
+/// when asked), reports the address it got, and stops with a grace period. Every server also
+/// answers gRPC health checking (grpc.health.v1.Health) and server reflection.
 /// </summary>
 public static partial class GrpcHost
 {
@@ -46,6 +48,11 @@ public static partial class GrpcHost
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services(builder.Services);
+        // Every server answers grpc.health.v1 (SERVING while it runs: load balancers, grpcurl) and
+        // server reflection (grpcurl list/describe without the .proto files).
+        // A server with no check at all would answer UNKNOWN: this one says it runs; a caller may add its own.
+        builder.Services.AddGrpcHealthChecks().AddCheck("running", () => HealthCheckResult.Healthy());
+        builder.Services.AddGrpcReflection();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(listen, l =>
@@ -60,6 +67,8 @@ public static partial class GrpcHost
         });
         var app = builder.Build();
         map(app);
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

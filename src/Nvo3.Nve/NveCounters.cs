@@ -1,8 +1,11 @@
+using Nvo3.Packets;
+
 namespace Nvo3.Nve;
 
 /// <summary>
 /// The NVE's counters: updated with interlocked adds on the data path (no locks, no allocation),
-/// read at any time.
+/// read at any time. Drops also pass the <see cref="Tap"/>, which costs one volatile read while
+/// nobody traces.
 /// </summary>
 public sealed class NveCounters
 {
@@ -25,9 +28,36 @@ public sealed class NveCounters
     private long _activations;
     private long _unreachables;
 
-    internal void AddDrop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason]);
+    /// <summary>Where drops can be traced (<c>nvo3 nve trace</c>).</summary>
+    public DropTap Tap { get; } = new();
 
-    internal void AddDrops(DropReason reason, int count) => Interlocked.Add(ref _drops[(int)reason], count);
+    internal void AddDrop(DropReason reason)
+    {
+        Interlocked.Increment(ref _drops[(int)reason]);
+        if (Tap.Traces is { } traces)
+        {
+            DropTap.Offer(traces, reason, default, DropLayer.None, 0, 1, null);
+        }
+    }
+
+    // A drop with the frame at hand: a trace sees its headers.
+    internal void AddDrop(DropReason reason, ReadOnlySpan<byte> bytes, DropLayer layer, uint vni, IpAddr? sender = null)
+    {
+        Interlocked.Increment(ref _drops[(int)reason]);
+        if (Tap.Traces is { } traces)
+        {
+            DropTap.Offer(traces, reason, bytes, layer, vni, 1, sender);
+        }
+    }
+
+    internal void AddDrops(DropReason reason, int count)
+    {
+        Interlocked.Add(ref _drops[(int)reason], count);
+        if (count > 0 && Tap.Traces is { } traces)
+        {
+            DropTap.Offer(traces, reason, default, DropLayer.None, 0, count, null);
+        }
+    }
 
     internal void AddFromTenant() => Interlocked.Increment(ref _fromTenants);
 
@@ -120,8 +150,15 @@ public sealed class NveCounters
     /// <summary>Destination-unreachable messages sent for stopped tasks.</summary>
     public long Unreachables => Interlocked.Read(ref _unreachables);
 
-    /// <summary>Every counter by name, zeros left out, for reports and logs.</summary>
-    public IReadOnlyDictionary<string, long> Snapshot()
+    /// <summary>A drop reason as counters and traces name it: unknownVni, sourceGuard, ...</summary>
+    public static string DropName(DropReason reason)
+    {
+        string name = reason.ToString();
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+
+    /// <summary>Every counter by name, zeros left out (or kept, with <paramref name="includeZeros"/>), for reports and logs.</summary>
+    public IReadOnlyDictionary<string, long> Snapshot(bool includeZeros = false)
     {
         var all = new Dictionary<string, long>
         {
@@ -145,8 +182,8 @@ public sealed class NveCounters
         };
         foreach (var reason in Enum.GetValues<DropReason>())
         {
-            all["drop." + char.ToLowerInvariant(reason.ToString()[0]) + reason.ToString()[1..]] = Dropped(reason);
+            all["drop." + DropName(reason)] = Dropped(reason);
         }
-        return all.Where(kv => kv.Value != 0).ToDictionary(kv => kv.Key, kv => kv.Value);
+        return includeZeros ? all : all.Where(kv => kv.Value != 0).ToDictionary(kv => kv.Key, kv => kv.Value);
     }
 }

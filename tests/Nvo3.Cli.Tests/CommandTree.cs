@@ -58,6 +58,7 @@ internal static class CommandTree
         "--to" or "--nve" => "b",
         "CA_DIR" => Path.Combine(Path.GetTempPath(), "nvo3-no-ca-" + Guid.NewGuid().ToString("N")),
         "SHELL" => "bash",
+        "TABLE" => "ports",
         _ => "x1",
     };
 }

@@ -16,7 +16,7 @@ internal sealed partial class AccessInterceptor(Authority authority, ILogger<Acc
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        if (context.PeerIdentity() is { } caller)
+        if (context.PeerIdentity() is { } caller && !AccessRules.IsOpen(context.Method))
         {
             string method = context.Method[(context.Method.LastIndexOf('/') + 1)..];
             if (await AccessRules.RefusalAsync(caller, method, request, authority, context.CancellationToken).ConfigureAwait(false) is { } refusal)

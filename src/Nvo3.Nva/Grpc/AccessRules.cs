@@ -21,6 +21,16 @@ internal static class AccessRules
         "GetMigration", "ListMigrations", "Status", "ListRedirects", "Watch", "Lookups",
     ];
 
+    // Health checking and server reflection tell nothing of the directory: every verified peer may
+    // call them (load balancers, grpcurl). Matched by service, so no directory method opens with them.
+    private static readonly string[] OpenServices =
+    [
+        "/grpc.health.v1.Health/", "/grpc.reflection.v1.ServerReflection/", "/grpc.reflection.v1alpha.ServerReflection/",
+    ];
+
+    /// <summary>True for a method of the health or reflection services (<paramref name="fullMethod"/> is /package.Service/Method).</summary>
+    public static bool IsOpen(string fullMethod) => OpenServices.Any(s => fullMethod.StartsWith(s, StringComparison.Ordinal));
+
     /// <summary>
     /// Why <paramref name="caller"/> may not call <paramref name="method"/> with
     /// <paramref name="request"/>, or null when it may.

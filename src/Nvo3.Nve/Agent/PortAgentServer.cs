@@ -34,8 +34,12 @@ public sealed class PortAgentServer : IAsyncDisposable
         services.AddGrpc();
     }
 
-    /// <summary>Maps the port agent.</summary>
-    public static void Map(WebApplication app) => app.MapGrpcService<PortAgentService>();
+    /// <summary>Maps the port agent and the read-only inspection service beside it.</summary>
+    public static void Map(WebApplication app)
+    {
+        app.MapGrpcService<PortAgentService>();
+        app.MapGrpcService<InspectService>();
+    }
 
     /// <summary>
     /// Starts serving <paramref name="edge"/>'s ports on <paramref name="listen"/> (HOST:PORT, port 0

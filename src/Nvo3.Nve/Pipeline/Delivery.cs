@@ -47,7 +47,7 @@ internal sealed class Delivery(RedirectTable redirects, IUnderlay underlay, Edge
                         }
                         else
                         {
-                            counters.AddDrop(DropReason.ActivationBufferFull);
+                            counters.AddDrop(DropReason.ActivationBufferFull, packet.Span, network.InnerLayer, network.Vni);
                         }
                         return Outcome.Done;
                     }
@@ -69,7 +69,7 @@ internal sealed class Delivery(RedirectTable redirects, IUnderlay underlay, Edge
         {
             return Outcome.Elsewhere;
         }
-        counters.AddDrop(DropReason.NotHere);
+        counters.AddDrop(DropReason.NotHere, packet.Span, network.InnerLayer, network.Vni);
         return Outcome.Done;
     }
 
@@ -86,18 +86,19 @@ internal sealed class Delivery(RedirectTable redirects, IUnderlay underlay, Edge
         }
         if (sender is not null && sender.Name == redirect.Target.Name)
         {
-            counters.AddDrop(DropReason.RedirectLoop);
+            counters.AddDrop(DropReason.RedirectLoop, packet.Span, network.InnerLayer, network.Vni);
             return true;
         }
         redirect.Touch(clock.Now);
         if (network.Encapsulation.TrySend(underlay, packet, network, redirect.Target, out var refused))
         {
             counters.AddForwardedInFlight();
+            redirect.AddForwarded();
             counters.AddEncapsulated();
         }
         else
         {
-            counters.AddDrop(refused);
+            counters.AddDrop(refused, packet.Span, network.InnerLayer, network.Vni);
         }
         return true;
     }

@@ -39,7 +39,7 @@ internal sealed class Forwarder(PortTable ports, Delivery delivery, RemoteResolv
         }
         if (sender is not null)
         {
-            counters.AddDrop(DropReason.NotHere);
+            counters.AddDrop(DropReason.NotHere, packet.Span, network.InnerLayer, network.Vni);
             return;
         }
         if (resolver.TryResolve(network.Vni, mac, out var peer))
@@ -59,7 +59,7 @@ internal sealed class Forwarder(PortTable ports, Delivery delivery, RemoteResolv
         }
         else
         {
-            counters.AddDrop(refused);
+            counters.AddDrop(refused, packet.Span, network.InnerLayer, network.Vni);
         }
     }
 

@@ -18,22 +18,22 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
         var frame = batch.Frame(i);
         if (!EthernetFrame.TryParse(frame, out var eth, out _))
         {
-            counters.AddDrop(DropReason.Malformed);
+            counters.AddDrop(DropReason.Malformed, frame, DropLayer.Ethernet, port.Vni);
             return;
         }
         if (eth.Source != port.Mac)
         {
-            counters.AddDrop(DropReason.SourceGuard);
+            counters.AddDrop(DropReason.SourceGuard, frame, DropLayer.Ethernet, port.Vni);
             return;
         }
         if (eth.HasVlanTag)
         {
-            counters.AddDrop(DropReason.Unsupported); // tenant interfaces are untagged; the VNI comes from the port
+            counters.AddDrop(DropReason.Unsupported, frame, DropLayer.Ethernet, port.Vni); // tenant interfaces are untagged; the VNI comes from the port
             return;
         }
         if (tables().Network(port.Vni) is not { } network)
         {
-            counters.AddDrop(DropReason.UnknownVni); // the network was deleted under the port
+            counters.AddDrop(DropReason.UnknownVni, frame, DropLayer.Ethernet, port.Vni); // the network was deleted under the port
             return;
         }
         int ipLength = 0;
@@ -51,12 +51,12 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
             case EtherType.IPv4:
                 if (!IPv4Packet.TryParse(eth.Payload, out var ip4, out _))
                 {
-                    counters.AddDrop(DropReason.Malformed);
+                    counters.AddDrop(DropReason.Malformed, frame, DropLayer.Ethernet, port.Vni);
                     return;
                 }
                 if (!port.Owns(ip4.Source))
                 {
-                    counters.AddDrop(DropReason.SourceGuard);
+                    counters.AddDrop(DropReason.SourceGuard, frame, DropLayer.Ethernet, port.Vni);
                     return;
                 }
                 ipLength = ip4.Bytes.Length;
@@ -64,7 +64,7 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
             case EtherType.IPv6:
                 if (!IPv6Packet.TryParse(eth.Payload, out var ip6, out _))
                 {
-                    counters.AddDrop(DropReason.Malformed);
+                    counters.AddDrop(DropReason.Malformed, frame, DropLayer.Ethernet, port.Vni);
                     return;
                 }
                 var source = ip6.Source;
@@ -73,7 +73,7 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
                 {
                     // An advertisement from an address that is not its own is a claim on it.
                     bool advertisement = ip6.NextHeader == IpProtocol.IcmpV6 && ip6.Payload.Length > 0 && ip6.Payload[0] == IcmpV6Packet.TypeNeighborAdvertisement;
-                    counters.AddDrop(advertisement ? DropReason.ForeignClaim : DropReason.SourceGuard);
+                    counters.AddDrop(advertisement ? DropReason.ForeignClaim : DropReason.SourceGuard, frame, DropLayer.Ethernet, port.Vni);
                     return;
                 }
                 if (ip6.NextHeader == IpProtocol.IcmpV6 && !neighbors.IcmpV6(port, network, eth, ip6, scratch))
@@ -82,7 +82,7 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
                 }
                 if (network.Layer3 && linkLocal)
                 {
-                    counters.AddDrop(DropReason.Unsupported); // link-local traffic stays on the link
+                    counters.AddDrop(DropReason.Unsupported, frame, DropLayer.Ethernet, port.Vni); // link-local traffic stays on the link
                     return;
                 }
                 ipLength = ip6.Bytes.Length;
@@ -90,14 +90,14 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
             default:
                 if (network.Layer3)
                 {
-                    counters.AddDrop(DropReason.Unsupported); // a Layer-3 network carries IP only
+                    counters.AddDrop(DropReason.Unsupported, frame, DropLayer.Ethernet, port.Vni); // a Layer-3 network carries IP only
                     return;
                 }
                 break;
         }
         if (port.State != PortState.Active)
         {
-            counters.AddDrop(DropReason.NotHere); // blocked until activated here, as OVN does; announcements were handled above
+            counters.AddDrop(DropReason.NotHere, frame, DropLayer.Ethernet, port.Vni); // blocked until activated here, as OVN does; announcements were handled above
             return;
         }
         if (!network.Layer3)
@@ -107,7 +107,7 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
         }
         if (eth.Destination != network.GatewayMac || ipLength == 0)
         {
-            counters.AddDrop(DropReason.Unsupported); // no broadcast domain in a Layer-3 network: what is not for the gateway goes nowhere
+            counters.AddDrop(DropReason.Unsupported, frame, DropLayer.Ethernet, port.Vni); // no broadcast domain in a Layer-3 network: what is not for the gateway goes nowhere
             return;
         }
         router.Route(port, network, new Packet(batch.Buffer(i), FrameBatch.Headroom + EthernetFrame.HeaderLength, ipLength));

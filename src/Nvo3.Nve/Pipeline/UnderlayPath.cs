@@ -13,19 +13,19 @@ internal sealed class UnderlayPath(Func<ForwardingTables> tables, ulong? ownLoca
     {
         if (batch.IsOversized(i))
         {
-            counters.AddDrop(DropReason.Malformed); // longer than any frame: cut short by the read
+            counters.AddDrop(DropReason.Malformed, default, DropLayer.None, 0, batch.Sender(i)); // longer than any frame: cut short by the read
             return;
         }
         var current = tables();
         var sender = current.Peers.BySender(batch.Sender(i), batch.SenderPort(i));
         if (sender is null)
         {
-            counters.AddDrop(DropReason.UnknownSender);
+            counters.AddDrop(DropReason.UnknownSender, batch.Datagram(i), DropLayer.Underlay, 0, batch.Sender(i));
             return;
         }
         if (!encapsulation.TryDecapsulate(batch, i, current, ownLocator, out var network, out var packet, out var destination, out var refused))
         {
-            counters.AddDrop(refused);
+            counters.AddDrop(refused, batch.Datagram(i), DropLayer.Underlay, 0, batch.Sender(i));
             return;
         }
         counters.AddDecapsulated();

@@ -31,6 +31,9 @@ internal sealed class NetworkTable
     /// <summary>True for a Layer-3 network: routed by IP, carried in VXLAN-GPE without Ethernet.</summary>
     public bool Layer3 => Network.Mode == NetworkMode.L3;
 
+    /// <summary>What its packets on their way start with, for a traced drop.</summary>
+    public DropLayer InnerLayer => Layer3 ? DropLayer.Ip : DropLayer.Ethernet;
+
     /// <summary>How its packets travel between NVEs.</summary>
     public Encapsulation Encapsulation { get; }
 

@@ -9,6 +9,7 @@ namespace Nvo3.Nve;
 public sealed class RedirectEntry
 {
     private long _lastUsedTicks;
+    private long _forwarded;
 
     internal RedirectEntry(Peer target, long startedTicks, long expiresTicks, bool timed)
     {
@@ -37,9 +38,15 @@ public sealed class RedirectEntry
     /// <summary>When a packet last took it.</summary>
     public long LastUsedTicks => Volatile.Read(ref _lastUsedTicks);
 
+    /// <summary>Packets it sent on to <see cref="Target"/>.</summary>
+    public long Forwarded => Interlocked.Read(ref _forwarded);
+
     // The same redirect to the same NVE at its newer record (a new address after it registered again).
     internal RedirectEntry Retarget(Peer target) =>
-        new(target, StartedTicks, ExpiresTicks, Timed) { _lastUsedTicks = LastUsedTicks };
+        new(target, StartedTicks, ExpiresTicks, Timed) { _lastUsedTicks = LastUsedTicks, _forwarded = Forwarded };
+
+    // One interlocked add per redirected packet, like the NVE's own counters.
+    internal void AddForwarded() => Interlocked.Increment(ref _forwarded);
 
     // One plain write per redirected packet; readers only need an approximate time.
     internal void Touch(long nowTicks) => Volatile.Write(ref _lastUsedTicks, nowTicks);

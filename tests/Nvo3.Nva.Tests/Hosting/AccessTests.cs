@@ -128,4 +128,38 @@ public sealed class AccessTests : IAsyncLifetime
 
         Assert.Equal("h1", found.Binding?.ActiveNve);
     }
+
+    [Fact]
+    public async Task NveCertificate_HealthAndReflection_ServedOverMutualTls()
+    {
+        // A load balancer or grpcurl holding any certificate of the CA: an NVE's is the least privileged.
+        var tls = Issue(PeerIdentity.Nve("h2"));
+        var handler = new SocketsHttpHandler();
+        tls.ConfigureHttpHandler(handler);
+        using var channel = global::Grpc.Net.Client.GrpcChannel.ForAddress(_server.Address, new global::Grpc.Net.Client.GrpcChannelOptions { HttpHandler = handler });
+
+        var health = await new global::Grpc.Health.V1.Health.HealthClient(channel).CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest());
+
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        using var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await reflection.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await reflection.RequestStream.CompleteAsync();
+        Assert.True(await reflection.ResponseStream.MoveNext(CancellationToken.None));
+        var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("nvo3.v1.Directory", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
+    public async Task IsOpen_HealthAndReflectionOnly_DirectoryMethodsStayClosed()
+    {
+        Assert.True(Nva.Grpc.AccessRules.IsOpen("/grpc.health.v1.Health/Check"));
+        Assert.True(Nva.Grpc.AccessRules.IsOpen("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"));
+        Assert.False(Nva.Grpc.AccessRules.IsOpen("/nvo3.v1.Directory/CreateVirtualNetwork"));
+        Assert.False(Nva.Grpc.AccessRules.IsOpen("/nvo3.v1.Directory/Check"));
+
+        // Opening health did not open the operator's methods to an NVE.
+        var h1 = Client(PeerIdentity.Nve("h1"));
+        await AssertDeniedAsync(() => h1.CreateVirtualNetworkAsync(new VirtualNetwork(300, "green", NetworkMode.L2, [IpPrefix.Parse("10.3.0.0/24")], [], TimeSpan.FromSeconds(1))), "needs an operator's certificate");
+    }
 }
