@@ -11,6 +11,10 @@ public sealed class NveCounters
     private long _toTenants;
     private long _encapsulated;
     private long _decapsulated;
+    private long _fromTenantBytes;
+    private long _toTenantBytes;
+    private long _encapsulatedBytes;
+    private long _decapsulatedBytes;
     private long _forwardedInFlight;
     private long _buffered;
     private long _flushed;
@@ -29,13 +33,36 @@ public sealed class NveCounters
 
     internal void AddDrops(DropReason reason, int count) => Interlocked.Add(ref _drops[(int)reason], count);
 
-    internal void AddFromTenant() => Interlocked.Increment(ref _fromTenants);
+    internal void AddFromTenant(int bytes)
+    {
+        Interlocked.Increment(ref _fromTenants);
+        Interlocked.Add(ref _fromTenantBytes, bytes);
+    }
 
-    internal void AddToTenant(int count = 1) => Interlocked.Add(ref _toTenants, count);
+    internal void AddToTenant(int bytes)
+    {
+        Interlocked.Increment(ref _toTenants);
+        Interlocked.Add(ref _toTenantBytes, bytes);
+    }
 
-    internal void AddEncapsulated() => Interlocked.Increment(ref _encapsulated);
+    /// <summary>Frames held for an activation and delivered at once (their bytes were counted when they were held).</summary>
+    internal void AddToTenantFlushed(int count, long bytes)
+    {
+        Interlocked.Add(ref _toTenants, count);
+        Interlocked.Add(ref _toTenantBytes, bytes);
+    }
 
-    internal void AddDecapsulated() => Interlocked.Increment(ref _decapsulated);
+    internal void AddEncapsulated(int bytes)
+    {
+        Interlocked.Increment(ref _encapsulated);
+        Interlocked.Add(ref _encapsulatedBytes, bytes);
+    }
+
+    internal void AddDecapsulated(int bytes)
+    {
+        Interlocked.Increment(ref _decapsulated);
+        Interlocked.Add(ref _decapsulatedBytes, bytes);
+    }
 
     internal void AddForwardedInFlight() => Interlocked.Increment(ref _forwardedInFlight);
 
@@ -80,6 +107,18 @@ public sealed class NveCounters
 
     /// <summary>Packets received from the underlay that passed validation.</summary>
     public long Decapsulated => Interlocked.Read(ref _decapsulated);
+
+    /// <summary>Bytes of the frames received from tenant ports.</summary>
+    public long FromTenantBytes => Interlocked.Read(ref _fromTenantBytes);
+
+    /// <summary>Bytes of the frames delivered to tenant ports.</summary>
+    public long ToTenantBytes => Interlocked.Read(ref _toTenantBytes);
+
+    /// <summary>Bytes sent on the underlay: what each tunnel carried (the tenant's frame or packet), without the tunnel's own headers.</summary>
+    public long EncapsulatedBytes => Interlocked.Read(ref _encapsulatedBytes);
+
+    /// <summary>Bytes received from the underlay that passed validation, without the tunnel's own headers.</summary>
+    public long DecapsulatedBytes => Interlocked.Read(ref _decapsulatedBytes);
 
     /// <summary>Packets for a VM that had left, tunnelled on to its new NVE (the draft's packets in flight).</summary>
     public long ForwardedInFlight => Interlocked.Read(ref _forwardedInFlight);

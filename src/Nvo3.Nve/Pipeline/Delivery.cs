@@ -93,7 +93,7 @@ internal sealed class Delivery(RedirectTable redirects, IUnderlay underlay, Edge
         if (network.Encapsulation.TrySend(underlay, packet, network, redirect.Target, out var refused))
         {
             counters.AddForwardedInFlight();
-            counters.AddEncapsulated();
+            counters.AddEncapsulated(packet.Length);
         }
         else
         {
@@ -116,7 +116,7 @@ internal sealed class Delivery(RedirectTable redirects, IUnderlay underlay, Edge
     {
         if (port.Port.Send(frame))
         {
-            counters.AddToTenant();
+            counters.AddToTenant(frame.Length);
         }
         else
         {
