@@ -33,35 +33,22 @@ public sealed class NveCounters
 
     internal void AddDrops(DropReason reason, int count) => Interlocked.Add(ref _drops[(int)reason], count);
 
-    internal void AddFromTenant(int bytes)
-    {
-        Interlocked.Increment(ref _fromTenants);
-        Interlocked.Add(ref _fromTenantBytes, bytes);
-    }
+    internal void AddFromTenant(int bytes) => Add(ref _fromTenants, ref _fromTenantBytes, 1, bytes);
 
-    internal void AddToTenant(int bytes)
-    {
-        Interlocked.Increment(ref _toTenants);
-        Interlocked.Add(ref _toTenantBytes, bytes);
-    }
+    internal void AddToTenant(int bytes) => Add(ref _toTenants, ref _toTenantBytes, 1, bytes);
 
-    /// <summary>Frames held for an activation and delivered at once (their bytes were counted when they were held).</summary>
-    internal void AddToTenantFlushed(int count, long bytes)
-    {
-        Interlocked.Add(ref _toTenants, count);
-        Interlocked.Add(ref _toTenantBytes, bytes);
-    }
+    /// <summary>Frames held for an activation and delivered at once.</summary>
+    internal void AddToTenantFlushed(int count, long bytes) => Add(ref _toTenants, ref _toTenantBytes, count, bytes);
 
-    internal void AddEncapsulated(int bytes)
-    {
-        Interlocked.Increment(ref _encapsulated);
-        Interlocked.Add(ref _encapsulatedBytes, bytes);
-    }
+    internal void AddEncapsulated(int bytes) => Add(ref _encapsulated, ref _encapsulatedBytes, 1, bytes);
 
-    internal void AddDecapsulated(int bytes)
+    internal void AddDecapsulated(int bytes) => Add(ref _decapsulated, ref _decapsulatedBytes, 1, bytes);
+
+    // A packet count and its bytes: two interlocked adds, no lock (a reader may see one before the other).
+    private static void Add(ref long packets, ref long bytes, int count, long size)
     {
-        Interlocked.Increment(ref _decapsulated);
-        Interlocked.Add(ref _decapsulatedBytes, bytes);
+        Interlocked.Add(ref packets, count);
+        Interlocked.Add(ref bytes, size);
     }
 
     internal void AddForwardedInFlight() => Interlocked.Increment(ref _forwardedInFlight);
