@@ -157,6 +157,18 @@ public sealed class PrometheusCollectorTests
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
     }
 
+    [Fact]
+    public async Task Endpoint_PortTaken_ThrowsIOExceptionNamingTheAddress()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var address = (IPEndPoint)taken.LocalEndpoint;
+
+        var ex = await Assert.ThrowsAsync<IOException>(() => MetricsEndpoint.StartAsync(address, TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"The metrics endpoint cannot listen on {address}", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("localhost:9470")]
     [InlineData("127.0.0.1")]
