@@ -95,6 +95,26 @@ public sealed class PrometheusCollectorTests
     }
 
     [Fact]
+    public void Scrape_RandomLabelValues_ParseBackToTheSameValues()
+    {
+        using var collector = new PrometheusCollector(_meterName);
+        using var meter = new Meter(_meterName);
+        var counter = meter.CreateCounter<long>("nvo3.random");
+        var random = new Random(1234);
+        const string Alphabet = "ab\\\"\n{}=, é€\t#";
+        var values = Enumerable.Range(0, 200).Select(i => i + ":" + new string([.. Enumerable.Range(0, random.Next(0, 12)).Select(_ => Alphabet[random.Next(Alphabet.Length)])]))
+            .ToList();
+        foreach (var value in values)
+        {
+            counter.Add(1, new KeyValuePair<string, object?>("v", value));
+        }
+
+        var scrape = PrometheusScrape.Parse(collector.Scrape());
+
+        Assert.Equal(values.Order(StringComparer.Ordinal), scrape.Where("nvo3_random_total").Select(x => x.Labels["v"]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Scrape_MeterDisposed_ItsSeriesLeaveAndAnotherOfTheSameNameStays()
     {
         using var collector = new PrometheusCollector(_meterName);
