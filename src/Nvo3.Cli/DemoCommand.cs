@@ -29,13 +29,14 @@ internal static class DemoCommand
         var underlay = new Option<string>("--underlay") { Description = "The underlay family: ipv4 (127.x.y.N) or ipv6 (fd00:4e56::/32 on lo, needs root).", DefaultValueFactory = _ => "ipv4" };
         underlay.AcceptOnlyFromAmong("ipv4", "ipv6");
         var lifetime = new Option<int>("--cache-lifetime-ms") { Description = "How long NVEs cache look-ups; long enough that packets are in flight during a move.", DefaultValueFactory = _ => 500 };
+        var metricsListen = MetricsOption.Create("the lab's (every NVE's, the NVA's and the moves')");
         var list = new Option<bool>("--list") { Description = "List the scenarios and exit (with --json, as JSON)." };
         var logLevel = Cli.LogLevelOption();
         logLevel.DefaultValueFactory = _ => LogLevel.Warning;
 
         var command = new Command("demo", "Run the in-process lab: in each scenario a VM moves between NVEs while a correspondent probes it every millisecond; prints a table of what the move cost.")
         {
-            scenario, json, report, pcap, noInflight, push, underlay, lifetime, list, logLevel,
+            scenario, json, report, pcap, noInflight, push, underlay, lifetime, metricsListen, list, logLevel,
         };
         command.Handle(async (p, ct) =>
         {
@@ -65,7 +66,9 @@ internal static class DemoCommand
             {
                 throw new ArgumentException("--cache-lifetime-ms must be above 0.");
             }
+            var metricsEndpoint = MetricsOption.Parse(p, metricsListen);
             using var logging = Cli.Logging(p.GetValue(logLevel));
+            await using var metrics = await MetricsOption.StartAsync(metricsEndpoint, "nvo3 demo", Console.Error, ct).ConfigureAwait(false);
             using var capture = p.GetValue(pcap) is { } path ? new UnderlayCapture(path) : null;
             var options = new DemoOptions
             {

@@ -73,11 +73,12 @@ internal static class NvaCommand
         var logLevel = Cli.LogLevelOption();
         var tlsDir = Cli.TlsDirOption();
         var insecure = Cli.InsecureOption();
+        var metricsListen = MetricsOption.Create("the NVA's");
 
         var serve = new Command("serve", "Run the NVA: the directory of networks, NVEs and bindings, with its gRPC API. Several may serve one etcd cluster; "
             + "one of them, elected, runs the housekeeping. Stops on Ctrl+C or SIGTERM.")
         {
-            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, leaderLease, replica, prepared, paused, activated, retention, keepEnded, tlsDir, insecure, logLevel,
+            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, leaderLease, replica, prepared, paused, activated, retention, keepEnded, tlsDir, insecure, metricsListen, logLevel,
         };
         serve.Handle(async (p, ct) =>
         {
@@ -96,6 +97,7 @@ internal static class NvaCommand
                 MigrationRetention = TimeSpan.FromSeconds(NotNegative(p.GetValue(retention), "--migration-retention-seconds")),
                 MaxEndedMigrations = NotNegative(p.GetValue(keepEnded), "--max-ended-migrations"),
             };
+            var metricsEndpoint = MetricsOption.Parse(p, metricsListen);
             var leaderTtl = p.GetValue(leaderLease) is >= 2 and <= 3600 and var l ? TimeSpan.FromSeconds(l) : throw new ArgumentException("--leader-lease-seconds must be 2 to 3600.");
             // Certificates are loaded before the store is opened: a bad --tls-dir changes nothing.
             var security = TransportSecurity.FromOptions(p.GetValue(tlsDir), p.GetValue(insecure));
@@ -106,6 +108,7 @@ internal static class NvaCommand
                 new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, LeaderLease = leaderTtl, ReplicaName = p.GetValue(replica), Security = security },
                 loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
             string transport = security.Mode == TransportSecurityMode.Unspecified ? "" : ", " + security;
+            await using var metrics = await MetricsOption.StartAsync(metricsEndpoint, "nvo3 nva", Console.Out, ct).ConfigureAwait(false);
             Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}{transport}); Ctrl+C stops.");
             try
             {

@@ -53,11 +53,12 @@ internal static partial class NveCommand
         var qemu = QemuOption();
         var qemuArrivals = QemuArrivalsOption();
         var stats = new Option<int>("--stats-seconds") { Description = "Print the counters every N seconds (0: only at exit).", DefaultValueFactory = _ => 0 };
+        var metricsListen = MetricsOption.Create("this NVE's (and its VMs' moves')");
         var logLevel = Cli.LogLevelOption();
 
         var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally TAP ports, its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, update, mode, activation, noInflight, followPorts, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, qemu, qemuArrivals, stats, logLevel,
+            nva, name, underlay, update, mode, activation, noInflight, followPorts, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, qemu, qemuArrivals, stats, metricsListen, logLevel,
         };
         run.Handle(async (p, ct) =>
         {
@@ -74,6 +75,7 @@ internal static partial class NveCommand
             {
                 throw new ArgumentException("--follow-port-networks cannot host --vm: an emulated VM waits to see its binding before its port exists.");
             }
+            var metricsEndpoint = MetricsOption.Parse(p, metricsListen);
             using var logging = Cli.Logging(p.GetValue(logLevel));
             using var client = Cli.Connect(p.GetValue(nva)!);
             var options = new EdgeOptions
@@ -86,6 +88,7 @@ internal static partial class NveCommand
                 FollowPortNetworks = p.GetValue(followPorts),
             };
             await using var edge = await Edge.StartAsync(options, client, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
+            await using var metrics = await MetricsOption.StartAsync(metricsEndpoint, "nvo3 nve", Console.Out, ct).ConfigureAwait(false);
             foreach (var (tapName, vni, mac) in tapSpecs)
             {
                 var port = edge.AttachPort(TapPort.Create(tapName, mac), vni, mac);

@@ -18,6 +18,7 @@ public sealed partial class Move
         MigrationResult? transfer = null;
         string? reason = null;
         await BeginAsync(cancellationToken).ConfigureAwait(false);
+        MoveMetrics.Started(Request.Mode, driver.Kind);
         try
         {
             await driver.PrepareAsync(this, cancellationToken).ConfigureAwait(false);
@@ -83,7 +84,14 @@ public sealed partial class Move
         }
     }
 
-    private MoveReport Report(IWorkloadDriver driver, MigrationOutcome outcome, string? reason, MigrationResult? transfer, long started, IReadOnlyList<string> failures) => new()
+    private MoveReport Report(IWorkloadDriver driver, MigrationOutcome outcome, string? reason, MigrationResult? transfer, long started, IReadOnlyList<string> failures)
+    {
+        var report = NewReport(driver, outcome, reason, transfer, started, failures);
+        MoveMetrics.Ended(report, report.SwitchoverMs, Milliseconds(PausedTicks, ActivatedTicks));
+        return report;
+    }
+
+    private MoveReport NewReport(IWorkloadDriver driver, MigrationOutcome outcome, string? reason, MigrationResult? transfer, long started, IReadOnlyList<string> failures) => new()
     {
         Request = Request,
         Kind = driver.Kind,

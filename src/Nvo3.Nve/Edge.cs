@@ -44,6 +44,7 @@ public sealed partial class Edge : IAsyncDisposable
     private readonly TenantPath _tenant;
     private readonly UnderlayPath _fromUnderlay;
     private readonly DirectorySync _sync;
+    private readonly NveMetrics _metrics;
 
     private Edge(EdgeOptions options, IDirectoryClient nva, IUnderlay underlay, TimeProvider time, ILoggerFactory loggerFactory)
     {
@@ -68,6 +69,8 @@ public sealed partial class Edge : IAsyncDisposable
         _fromUnderlay = new UnderlayPath(tables, options.IlaLocator, forwarder, Counters);
         _sync = new DirectorySync(Name, View, _ports, _redirects, _resolver, _activation, options);
         View.Changed += _sync.OnChange;
+        _metrics = new NveMetrics(Name, Counters, _ports, _redirects, _resolver, View);
+        _resolver.Metrics = _metrics;
     }
 
     /// <summary>Its settings.</summary>
@@ -198,5 +201,6 @@ public sealed partial class Edge : IAsyncDisposable
             thread.Join(TimeSpan.FromSeconds(2));
         }
         _stop.Dispose();
+        _metrics.Dispose();
     }
 }

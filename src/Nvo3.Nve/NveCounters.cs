@@ -14,6 +14,10 @@ public sealed class NveCounters
     private long _toTenants;
     private long _encapsulated;
     private long _decapsulated;
+    private long _fromTenantBytes;
+    private long _toTenantBytes;
+    private long _encapsulatedBytes;
+    private long _decapsulatedBytes;
     private long _forwardedInFlight;
     private long _buffered;
     private long _flushed;
@@ -59,13 +63,23 @@ public sealed class NveCounters
         }
     }
 
-    internal void AddFromTenant() => Interlocked.Increment(ref _fromTenants);
+    internal void AddFromTenant(int bytes) => Add(ref _fromTenants, ref _fromTenantBytes, 1, bytes);
 
-    internal void AddToTenant(int count = 1) => Interlocked.Add(ref _toTenants, count);
+    internal void AddToTenant(int bytes) => Add(ref _toTenants, ref _toTenantBytes, 1, bytes);
 
-    internal void AddEncapsulated() => Interlocked.Increment(ref _encapsulated);
+    /// <summary>Frames held for an activation and delivered at once.</summary>
+    internal void AddToTenantFlushed(int count, long bytes) => Add(ref _toTenants, ref _toTenantBytes, count, bytes);
 
-    internal void AddDecapsulated() => Interlocked.Increment(ref _decapsulated);
+    internal void AddEncapsulated(int bytes) => Add(ref _encapsulated, ref _encapsulatedBytes, 1, bytes);
+
+    internal void AddDecapsulated(int bytes) => Add(ref _decapsulated, ref _decapsulatedBytes, 1, bytes);
+
+    // A packet count and its bytes: two interlocked adds, no lock (a reader may see one before the other).
+    private static void Add(ref long packets, ref long bytes, int count, long size)
+    {
+        Interlocked.Add(ref packets, count);
+        Interlocked.Add(ref bytes, size);
+    }
 
     internal void AddForwardedInFlight() => Interlocked.Increment(ref _forwardedInFlight);
 
@@ -110,6 +124,18 @@ public sealed class NveCounters
 
     /// <summary>Packets received from the underlay that passed validation.</summary>
     public long Decapsulated => Interlocked.Read(ref _decapsulated);
+
+    /// <summary>Bytes of the frames received from tenant ports.</summary>
+    public long FromTenantBytes => Interlocked.Read(ref _fromTenantBytes);
+
+    /// <summary>Bytes of the frames delivered to tenant ports.</summary>
+    public long ToTenantBytes => Interlocked.Read(ref _toTenantBytes);
+
+    /// <summary>Bytes sent on the underlay: what each tunnel carried (the tenant's frame or packet), without the tunnel's own headers.</summary>
+    public long EncapsulatedBytes => Interlocked.Read(ref _encapsulatedBytes);
+
+    /// <summary>Bytes received from the underlay that passed validation, without the tunnel's own headers.</summary>
+    public long DecapsulatedBytes => Interlocked.Read(ref _decapsulatedBytes);
 
     /// <summary>Packets for a VM that had left, tunnelled on to its new NVE (the draft's packets in flight).</summary>
     public long ForwardedInFlight => Interlocked.Read(ref _forwardedInFlight);

@@ -205,6 +205,13 @@ public sealed partial class MigrationAgent
 
     internal MigrationResult BuildResult(MoveState move, MigrationOutcome outcome, string? reason, long started)
     {
+        var result = NewResult(move, outcome, reason, started);
+        MigrationMetrics.Ended(result);
+        return result;
+    }
+
+    private MigrationResult NewResult(MoveState move, MigrationOutcome outcome, string? reason, long started)
+    {
         var transfer = move.Transfer;
         return new MigrationResult
         {

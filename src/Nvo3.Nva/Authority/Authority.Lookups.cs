@@ -23,6 +23,22 @@ public sealed partial class Authority
     /// </summary>
     public async Task<LookupResult> LookupByIpAsync(uint vni, IpAddr ip, long minRevision, CancellationToken cancellationToken = default)
     {
+        long started = _time.GetTimestamp();
+        string outcome = "failed";
+        try
+        {
+            var result = await FindByIpAsync(vni, ip, minRevision, cancellationToken).ConfigureAwait(false);
+            outcome = result.Binding is null ? "not_found" : "found";
+            return result;
+        }
+        finally
+        {
+            LookupObserved?.Invoke(_time.GetElapsedTime(started), "ip", outcome);
+        }
+    }
+
+    private async Task<LookupResult> FindByIpAsync(uint vni, IpAddr ip, long minRevision, CancellationToken cancellationToken)
+    {
         var source = await FreshSourceAsync(minRevision, cancellationToken).ConfigureAwait(false);
         if (await source.GetAsync<string>(Keys.Ip(vni, ip), cancellationToken).ConfigureAwait(false) is not { } index)
         {
@@ -37,8 +53,24 @@ public sealed partial class Authority
         LookupByMacAsync(vni, mac, 0, cancellationToken);
 
     /// <summary>Where <paramref name="mac"/> is in <paramref name="vni"/>, once the watched copy holds <paramref name="minRevision"/> as well.</summary>
-    public async Task<LookupResult> LookupByMacAsync(uint vni, MacAddress mac, long minRevision, CancellationToken cancellationToken = default) =>
-        await LookupByMacAsync(await FreshSourceAsync(minRevision, cancellationToken).ConfigureAwait(false), vni, mac, cancellationToken).ConfigureAwait(false);
+    public async Task<LookupResult> LookupByMacAsync(uint vni, MacAddress mac, long minRevision, CancellationToken cancellationToken = default)
+    {
+        long started = _time.GetTimestamp();
+        string outcome = "failed";
+        try
+        {
+            var result = await LookupByMacAsync(await FreshSourceAsync(minRevision, cancellationToken).ConfigureAwait(false), vni, mac, cancellationToken).ConfigureAwait(false);
+            outcome = result.Binding is null ? "not_found" : "found";
+            return result;
+        }
+        finally
+        {
+            LookupObserved?.Invoke(_time.GetElapsedTime(started), "mac", outcome);
+        }
+    }
+
+    /// <summary>Told each look-up's time, key (mac, ip) and outcome (found, not_found, failed): the NVA's metrics.</summary>
+    internal Action<TimeSpan, string, string>? LookupObserved { get; set; }
 
     private static async Task<LookupResult> LookupByMacAsync(IRecordSource source, uint vni, MacAddress mac, CancellationToken cancellationToken)
     {

@@ -32,6 +32,7 @@ public sealed partial class NvaServer : IAsyncDisposable
     private readonly Housekeeper _housekeeper;
     private readonly TimeSpan _sweepInterval;
     private int _disposed;
+    private NvaMetrics? _metrics;
 
     private NvaServer(WebApplication app, Authority authority, WatchHub hub, ILeaderElection election, Uri address, TimeSpan sweepInterval, ILoggerFactory loggerFactory)
     {
@@ -119,6 +120,8 @@ public sealed partial class NvaServer : IAsyncDisposable
             var logger = loggerFactory.CreateLogger<NvaServer>();
             LogStarted(logger, uri, store.Description, candidate);
             var server = new NvaServer(app, authority, hub, election, uri, options.SweepInterval, loggerFactory);
+            server._metrics = new NvaMetrics(candidate, server);
+            authority.LookupObserved = server._metrics.RecordLookup;
             status.Server = server;
             return server;
         }
@@ -168,6 +171,7 @@ public sealed partial class NvaServer : IAsyncDisposable
         await GrpcHost.StopAsync(_app).ConfigureAwait(false);
         await Authority.Store.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
+        _metrics?.Dispose();
     }
 
     [LoggerMessage(1, LogLevel.Information, "NVA listening on {Address}, store {Store}, replica {Replica}")]

@@ -93,13 +93,14 @@ internal sealed partial class Activation(
     public void ActivateLocally(LocalPort port, MoveTrigger trigger)
     {
         int flushed;
+        long flushedBytes;
         lock (port.Gate)
         {
             if (port.State == PortState.Active)
             {
                 return;
             }
-            flushed = port.Flush();
+            flushed = port.Flush(out flushedBytes);
             port.ActivatedTicks = clock.Now;
             port.ActivatedBy = trigger;
             port.State = PortState.Active;
@@ -107,7 +108,7 @@ internal sealed partial class Activation(
         redirects.End(port.Vni, port.Mac);
         resolver.Forget(port.Vni, port.Mac);
         counters.AddFlushed(flushed);
-        counters.AddToTenant(flushed);
+        counters.AddToTenantFlushed(flushed, flushedBytes);
         counters.AddActivation();
         Log.Activated(logger, name, port.Mac, port.Vni, trigger, flushed);
     }

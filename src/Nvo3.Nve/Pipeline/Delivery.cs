@@ -94,7 +94,7 @@ internal sealed class Delivery(RedirectTable redirects, IUnderlay underlay, Edge
         {
             counters.AddForwardedInFlight();
             redirect.AddForwarded();
-            counters.AddEncapsulated();
+            counters.AddEncapsulated(packet.Length);
         }
         else
         {
@@ -117,7 +117,7 @@ internal sealed class Delivery(RedirectTable redirects, IUnderlay underlay, Edge
     {
         if (port.Port.Send(frame))
         {
-            counters.AddToTenant();
+            counters.AddToTenant(frame.Length);
         }
         else
         {

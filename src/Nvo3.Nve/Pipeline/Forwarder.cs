@@ -55,7 +55,7 @@ internal sealed class Forwarder(PortTable ports, Delivery delivery, RemoteResolv
     {
         if (network.Encapsulation.TrySend(underlay, packet, network, peer, out var refused))
         {
-            counters.AddEncapsulated();
+            counters.AddEncapsulated(packet.Length);
         }
         else
         {
@@ -85,7 +85,7 @@ internal sealed class Forwarder(PortTable ports, Delivery delivery, RemoteResolv
         {
             if (underlay.Send(datagram, peer, hash, gpe: false))
             {
-                counters.AddEncapsulated();
+                counters.AddEncapsulated(frame.Length);
             }
             else
             {

@@ -14,8 +14,8 @@ internal sealed class TenantPath(Func<ForwardingTables> tables, NeighborResponde
     /// <summary>Handles frame <paramref name="i"/> of <paramref name="batch"/>, read from <paramref name="port"/>; <paramref name="scratch"/> is the loop's own.</summary>
     public void FromTenant(LocalPort port, FrameBatch batch, int i, byte[] scratch)
     {
-        counters.AddFromTenant();
         var frame = batch.Frame(i);
+        counters.AddFromTenant(frame.Length);
         if (!EthernetFrame.TryParse(frame, out var eth, out _))
         {
             counters.AddDrop(DropReason.Malformed, frame, DropLayer.Ethernet, port.Vni);

@@ -28,7 +28,7 @@ internal sealed class UnderlayPath(Func<ForwardingTables> tables, ulong? ownLoca
             counters.AddDrop(refused, batch.Datagram(i), DropLayer.Underlay, 0, batch.Sender(i));
             return;
         }
-        counters.AddDecapsulated();
+        counters.AddDecapsulated(packet.Length);
         if (destination.IsMulticast)
         {
             // Replicated by the sender to every member: deliver here, never replicate again.

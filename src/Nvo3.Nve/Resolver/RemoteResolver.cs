@@ -35,6 +35,15 @@ internal sealed partial class RemoteResolver(
     /// <summary>Sends a packet that waited for its look-up (set by the host before traffic flows).</summary>
     public Action<NetworkTable, Packet, Peer>? Send { get; set; }
 
+    /// <summary>Where each look-up's time is recorded (set by the host; null records nothing).</summary>
+    public NveMetrics? Metrics { get; set; }
+
+    /// <summary>How many entries it holds (for metrics: takes the map's locks, so never on the data path).</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>How many look-ups are waiting on the NVA (for metrics, as <see cref="Count"/>).</summary>
+    public int PendingCount => _lookups.Count;
+
     /// <summary>Every entry.</summary>
     public IEnumerable<KeyValuePair<(uint Vni, MacAddress Mac), RemoteEntry>> All => _entries;
 
@@ -136,9 +145,20 @@ internal sealed partial class RemoteResolver(
     private async Task<LookupResult> LookUpAsync(uint vni, MacAddress mac)
     {
         counters.AddLookup();
-        using var timeout = new CancellationTokenSource(s_lookupTimeout, clock.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stop);
-        return await nva.LookupByMacAsync(vni, mac, name, linked.Token).ConfigureAwait(false);
+        long started = clock.Now;
+        string outcome = "failed";
+        try
+        {
+            using var timeout = new CancellationTokenSource(s_lookupTimeout, clock.Time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stop);
+            var result = await nva.LookupByMacAsync(vni, mac, name, linked.Token).ConfigureAwait(false);
+            outcome = result.Found ? "found" : "not_found";
+            return result;
+        }
+        finally
+        {
+            Metrics?.RecordLookup(clock.Time.GetElapsedTime(started), outcome);
+        }
     }
 
     private async Task RefreshAsync(RemoteEntry entry, uint vni, MacAddress mac)

@@ -116,13 +116,15 @@ public sealed class LocalPort
         return true;
     }
 
-    // Under Gate: hands every held frame to the port, oldest first; returns how many.
-    internal int Flush()
+    // Under Gate: hands every held frame to the port, oldest first; returns how many, and their bytes.
+    internal int Flush(out long bytes)
     {
         int n = 0;
+        bytes = 0;
         while (_held.TryDequeue(out var item))
         {
             Port.Send(item.Frame.AsSpan(0, item.Length));
+            bytes += item.Length;
             ArrayPool<byte>.Shared.Return(item.Frame);
             n++;
         }
