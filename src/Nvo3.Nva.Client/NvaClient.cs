@@ -53,7 +53,11 @@ public sealed partial class NvaClient : IDirectoryClient, IMigrationDirectory, I
         {
             throw new ArgumentException("Give at least one NVA address.", nameof(addresses));
         }
-        _replicas = addresses.Select(a => new Replica(tls is null ? a : Secure(a), tls)).ToArray();
+        // With replicas to fail over to, a connection not made in 3 s goes to the next one; with one
+        // there is nowhere else, so a slow connect on a loaded host (a new process, a starved thread
+        // pool: seen at 3 s under a full test run beside three builds) is waited for longer.
+        var connectTimeout = TimeSpan.FromSeconds(addresses.Count > 1 ? 3 : 15);
+        _replicas = addresses.Select(a => new Replica(tls is null ? a : Secure(a), tls, connectTimeout)).ToArray();
     }
 
     private static Uri Secure(Uri address) => address.Scheme == Uri.UriSchemeHttps ? address : new UriBuilder(address) { Scheme = Uri.UriSchemeHttps, Port = address.Port }.Uri;
@@ -202,7 +206,7 @@ public sealed partial class NvaClient : IDirectoryClient, IMigrationDirectory, I
     /// <summary>One NVA address and its channel.</summary>
     private sealed class Replica
     {
-        public Replica(Uri address, TlsMaterial? tls)
+        public Replica(Uri address, TlsMaterial? tls, TimeSpan connectTimeout)
         {
             Address = address;
             var handler = new SocketsHttpHandler
@@ -210,7 +214,7 @@ public sealed partial class NvaClient : IDirectoryClient, IMigrationDirectory, I
                 EnableMultipleHttp2Connections = true,
                 KeepAlivePingDelay = TimeSpan.FromSeconds(10),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
-                ConnectTimeout = TimeSpan.FromSeconds(3),
+                ConnectTimeout = connectTimeout,
             };
             tls?.ConfigureHttpHandler(handler, PeerRequirement.ServerAt(null, PeerRole.Nva));
             Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
