@@ -155,15 +155,20 @@ internal static class LabCommand
     {
         var prefix = PrefixOption();
         var state = StateOption();
-        var down = new Command("down", "Remove every process, namespace and interface of the lab (also after a failed up).") { prefix, state };
+        var json = Cli.JsonOption();
+        var down = new Command("down", "Remove every process, namespace and interface of the lab (also after a failed up).") { prefix, state, json };
         down.Handle((p, ct) =>
         {
             var report = NetnsLab.Down(p.GetValue(prefix)!, p.GetValue(state));
-            Console.WriteLine($"stopped {report.Processes.Count} process(es){List(report.Processes)}; deleted {report.Namespaces.Count} namespace(s){List(report.Namespaces)}, {report.Links.Count} root interface(s){List(report.Links)}");
+            Console.WriteLine(p.GetValue(json)
+                ? Json.Print(new JsonObject { ["processes"] = Strings(report.Processes), ["namespaces"] = Strings(report.Namespaces), ["links"] = Strings(report.Links) })
+                : $"stopped {report.Processes.Count} process(es){List(report.Processes)}; deleted {report.Namespaces.Count} namespace(s){List(report.Namespaces)}, {report.Links.Count} root interface(s){List(report.Links)}");
             return Task.FromResult(Cli.Ok);
         });
         return down;
     }
+
+    private static JsonArray Strings(IReadOnlyList<string> items) => new([.. items.Select(i => (JsonNode)i)]);
 
     private static string List(IReadOnlyList<string> items) => items.Count == 0 ? "" : " (" + string.Join(", ", items) + ")";
 

@@ -41,9 +41,14 @@ public sealed class LabDownSafetyTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_scratch, "keep"));
         await File.WriteAllTextAsync(Path.Combine(_scratch, "keep", "f"), "mine", TestContext.Current.CancellationToken);
 
-        using var run = await Nvo3Process.RunAsync(Timeout, "lab", "netns", "down", "--prefix", "zz8", "--state-dir", _scratch);
+        using var run = await Nvo3Process.RunAsync(Timeout, "lab", "netns", "down", "--prefix", "zz8", "--state-dir", _scratch, "--json");
 
         Assert.True(run.ExitCode == 0, run.Stderr);
+        using (var json = System.Text.Json.JsonDocument.Parse(string.Join('\n', run.Stdout)))
+        {
+            // Nothing of zz8 ran: the report says so, as three empty lists.
+            Assert.All(new[] { "processes", "namespaces", "links" }, k => Assert.Equal(0, json.RootElement.GetProperty(k).GetArrayLength()));
+        }
         Assert.Equal(["keep"], Directory.EnumerateFileSystemEntries(_scratch).Select(Path.GetFileName));
         Assert.Equal("mine", await File.ReadAllTextAsync(Path.Combine(_scratch, "keep", "f"), TestContext.Current.CancellationToken));
     }
