@@ -23,6 +23,10 @@ internal static class DaemonConfiguration
     /// <summary>What every variable's name starts with.</summary>
     public const string EnvironmentPrefix = "NVO3_";
 
+    // Variables an option already reads itself, by its own rule: $NVO3_TLS_DIR is the certificate
+    // folder unless --tls-dir or --insecure says otherwise, so it must not turn into a --tls-dir flag.
+    private static readonly HashSet<string> OwnVariables = [Nvo3.Security.TlsMaterial.DirectoryVariable];
+
     private static readonly JsonDocumentOptions JsonOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>The <c>--config FILE</c> option that makes a command a daemon command.</summary>
@@ -62,7 +66,7 @@ internal static class DaemonConfiguration
         }
         foreach (var option in options.Values)
         {
-            if (NotEmpty(environment(VariableFor(option))) is { } value)
+            if (!OwnVariables.Contains(VariableFor(option)) && NotEmpty(environment(VariableFor(option))) is { } value)
             {
                 added[option] = ($"${VariableFor(option)}", Many(option) ? value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : [value]);
             }
