@@ -49,7 +49,9 @@ internal static class DaemonConfiguration
     {
         error = null;
         var command = parsed.CommandResult.Command;
-        if (command.Options.FirstOrDefault(o => o.Name == OptionName) is not Option<string?> config)
+        // A directive ([suggest:N] for completion) works on the command line as typed.
+        if (command.Options.FirstOrDefault(o => o.Name == OptionName) is not Option<string?> config
+            || (args.Count > 0 && args[0].StartsWith('[')))
         {
             return parsed;
         }
