@@ -45,8 +45,11 @@ public sealed class DaemonHostTests
         {
             using var notify = NotifySocket(folder.File("notify"));
             byte net = (byte)Random.Shared.Next(10, 250);
-            using var nve = Nvo3Process.Start(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = folder.File("notify") },
-                "nve", "run", "--nva", $"{address.Host}:{address.Port}", "--name", "h1", "--underlay", $"127.0.{net}.1", "--insecure");
+            // The required --name from the file and --underlay from the environment: not a flag for either.
+            string config = folder.File("nve.json");
+            await File.WriteAllTextAsync(config, """{ "name": "h1", "insecure": true }""", TestContext.Current.CancellationToken);
+            var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = folder.File("notify"), ["NVO3_UNDERLAY"] = $"127.0.{net}.1" };
+            using var nve = Nvo3Process.Start(environment, "nve", "run", "--nva", $"{address.Host}:{address.Port}", "--config", config);
 
             Assert.Equal("READY=1", await ReceiveAsync(notify, nve));
             using var client = new NvaClient(address);
@@ -56,6 +59,21 @@ public sealed class DaemonHostTests
             Assert.Equal(0, await nve.TerminateAsync(Timeout));
             Assert.Equal("STOPPING=1", await ReceiveAsync(notify, nve));
         }
+    }
+
+    [Fact]
+    public async Task Serve_UnderJournald_LogsOneLinePerMessageWithItsPriorityAndNoTimestamp()
+    {
+        // journald sets JOURNAL_STREAM for a service whose output it takes.
+        using var nva = Nvo3Process.Start(new Dictionary<string, string> { ["JOURNAL_STREAM"] = "8:4242" },
+            "nva", "serve", "--store", "memory", "--listen", "127.0.0.1:0", "--insecure");
+        await nva.WaitForServingAsync(Timeout);
+        Assert.Equal(0, await nva.TerminateAsync(Timeout));
+
+        var logs = nva.Stdout.Where(l => !l.StartsWith("nvo3 nva: ", StringComparison.Ordinal)).ToList();
+        Assert.Contains(logs, l => l.StartsWith("<4>Nvo3.Hosting.GrpcHost[1] The NVA serves plain text", StringComparison.Ordinal)); // the --insecure warning
+        Assert.Contains(logs, l => l.StartsWith("<6>Nvo3.Nva.Hosting.NvaServer[1] NVA listening", StringComparison.Ordinal));
+        Assert.All(logs, l => Assert.Matches(@"^<[0-7]>\S", l)); // every line a priority, no time, no colour
     }
 
     [Fact]
