@@ -145,12 +145,18 @@ internal static class Cli
         .AddFilter("Grpc", LogLevel.Warning)
         // A host that fails to start logs it with a stack trace; NvaServer reports it as one line.
         .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None)
-        .AddSimpleConsole(o =>
+        .AddConsoleFormatted());
+
+    // Under systemd, journald's form: one line per message, "<6>" (the syslog priority) first, no
+    // colour and no timestamp (the journal stamps each line); else one line with a UTC time.
+    private static ILoggingBuilder AddConsoleFormatted(this ILoggingBuilder builder) => DaemonHost.UnderSystemd
+        ? builder.AddSystemdConsole(o => o.UseUtcTimestamp = true)
+        : builder.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
             o.UseUtcTimestamp = true;
-        }));
+        });
 
     /// <summary>"nvo3 nva serve" for the command being run.</summary>
     public static string CommandPath(ParseResult parseResult)

@@ -33,6 +33,13 @@ internal static class CliRoot
     public static async Task<int> RunAsync(string[] args)
     {
         var parseResult = Create().Parse(args);
+        // nva serve and nve run: what --config and NVO3_* variables add, parsed like flags.
+        parseResult = DaemonConfiguration.Apply(parseResult, args, Environment.GetEnvironmentVariable, out string? configError);
+        if (configError is not null)
+        {
+            await Console.Error.WriteLineAsync(configError).ConfigureAwait(false);
+            return Cli.Usage;
+        }
         Cli.Invocation = parseResult;
         // Before the parse errors: a typo taken as a positional argument is the first thing to fix.
         if (StrayOption(parseResult) is { } stray)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Nvo3.Lab.Netns;
+using Nvo3.Lab.Reports;
 using Nvo3.Nva;
 
 namespace Nvo3.Cli;
@@ -129,23 +130,58 @@ internal static class LabCommand
         var mode = new Option<string>("--mode") { Description = "hot: pause, packets in flight forwarded and held; cold: stop, what arrives meanwhile is lost.", DefaultValueFactory = _ => "hot" };
         mode.AcceptOnlyFromAmong("hot", "cold");
         var json = Cli.JsonOption();
-        var migrate = new Command("migrate", "Move a VM to another server: its namespace (kernel stack, sockets) stays, its interface is re-created under the destination NVE.") { vm, to, mode, prefix, state, json };
+        var report = new Option<string?>("--report")
+        {
+            Description = "Write a self-contained HTML report to this file: another VM probes the moving one every millisecond (UDP) from before the move until after it; every probe against time with the move's phases, and the table.",
+            HelpName = "PATH",
+        };
+        var migrate = new Command("migrate", "Move a VM to another server: its namespace (kernel stack, sockets) stays, its interface is re-created under the destination NVE.") { vm, to, mode, prefix, state, json, report };
         migrate.Handle(async (p, ct) =>
         {
             using var lab = NetnsLab.Open(p.GetValue(state) ?? NetnsLabOptions.DefaultStateDirectory(p.GetValue(prefix)!));
-            var move = await lab.MigrateAsync(p.GetValue(vm)!, p.GetValue(to)!, p.GetValue(mode) == "cold" ? MigrationMode.Cold : MigrationMode.Hot, ct).ConfigureAwait(false);
+            var migrationMode = p.GetValue(mode) == "cold" ? MigrationMode.Cold : MigrationMode.Hot;
+            ProbedMove? probed = null;
+            if (p.GetValue(report) is { } htmlPath)
+            {
+                // Refused before the move, not after it: a report that cannot be written is bad input.
+                if (Path.GetDirectoryName(Path.GetFullPath(htmlPath)) is { } folder && !Directory.Exists(folder))
+                {
+                    throw new ArgumentException($"--report {htmlPath}: the folder {folder} does not exist.");
+                }
+                probed = await lab.MigrateProbedAsync(p.GetValue(vm)!, p.GetValue(to)!, migrationMode, TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
+                string html = MoveReportHtml.Render("nvo3 lab netns migrate", string.Create(CultureInfo.InvariantCulture,
+                    $"Lab {lab.State.Prefix}: {lab.State.Hosts.Count} server(s), {lab.State.Vms.Count} VM(s), {lab.State.UpdateMode} updates; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.MachineName}."),
+                    [probed.Timeline]);
+                await File.WriteAllTextAsync(htmlPath, html, ct).ConfigureAwait(false);
+            }
+            var move = probed?.Move ?? await lab.MigrateAsync(p.GetValue(vm)!, p.GetValue(to)!, migrationMode, ct).ConfigureAwait(false);
             if (p.GetValue(json))
             {
-                Console.WriteLine(Json.Print(new JsonObject
+                var output = new JsonObject
                 {
                     ["vm"] = move.Vm, ["from"] = move.From, ["to"] = move.To, ["mode"] = move.Mode, ["migrationId"] = move.MigrationId,
                     ["pauseMs"] = Math.Round(move.PauseMs, 3), ["activationMs"] = Math.Round(move.ActivationMs, 3), ["totalMs"] = Math.Round(move.TotalMs, 3),
                     ["redirectTo"] = move.RedirectTo,
-                }));
+                };
+                if (probed?.Probes is { } probes)
+                {
+                    output["probe"] = new JsonObject
+                    {
+                        ["from"] = probes.From, ["intervalMs"] = probes.IntervalMs, ["sent"] = probes.Sent, ["received"] = probes.Received,
+                        ["lost"] = probes.Lost, ["longestGapMs"] = Math.Round(probes.LongestGapMs, 3),
+                    };
+                    output["report"] = p.GetValue(report);
+                }
+                Console.WriteLine(Json.Print(output));
                 return Cli.Ok;
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{move.Vm}: {move.From} → {move.To} ({move.Mode}, {move.MigrationId}): paused {move.PauseMs:0.0} ms, activated {move.ActivationMs:0.0} ms after resume, {move.TotalMs:0.0} ms in all; packets in flight {(move.RedirectTo is null ? "dropped" : "forwarded to " + move.RedirectTo)}"));
+            if (probed?.Probes is { } seen)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"probes from {seen.From}: {seen.Received} of {seen.Sent} arrived, {seen.Lost} lost, longest gap {seen.LongestGapMs:0.0} ms; HTML report: {p.GetValue(report)}"));
+            }
             return Cli.Ok;
         });
         return migrate;

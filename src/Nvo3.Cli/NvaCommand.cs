@@ -74,11 +74,12 @@ internal static class NvaCommand
         var tlsDir = Cli.TlsDirOption();
         var insecure = Cli.InsecureOption();
         var metricsListen = MetricsOption.Create("the NVA's");
+        var config = DaemonConfiguration.Option();
 
         var serve = new Command("serve", "Run the NVA: the directory of networks, NVEs and bindings, with its gRPC API. Several may serve one etcd cluster; "
             + "one of them, elected, runs the housekeeping. Stops on Ctrl+C or SIGTERM.")
         {
-            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, leaderLease, replica, prepared, paused, activated, retention, keepEnded, tlsDir, insecure, metricsListen, logLevel,
+            store, listen, cacheLifetime, grace, lease, dupMoves, dupWindow, dupPolicy, freeze, leaderLease, replica, prepared, paused, activated, retention, keepEnded, tlsDir, insecure, metricsListen, logLevel, config,
         };
         serve.Handle(async (p, ct) =>
         {
@@ -103,22 +104,29 @@ internal static class NvaCommand
             var security = TransportSecurity.FromOptions(p.GetValue(tlsDir), p.GetValue(insecure));
             using var logging = Cli.Logging(p.GetValue(logLevel));
             var spec = p.GetValue(store)!;
-            var opened = await DirectoryStores.OpenAsync(spec, logging, ct).ConfigureAwait(false);
-            await using var server = await NvaServer.StartAsync(opened,
-                new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, LeaderLease = leaderTtl, ReplicaName = p.GetValue(replica), Security = security },
-                loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
-            string transport = security.Mode == TransportSecurityMode.Unspecified ? "" : ", " + security;
-            await using var metrics = await MetricsOption.StartAsync(metricsEndpoint, "nvo3 nva", Console.Out, ct).ConfigureAwait(false);
-            Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}{transport}); Ctrl+C stops.");
-            try
+            return await DaemonHost.RunAsync("nvo3 nva", logging, async startToken =>
             {
-                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                Console.WriteLine("nvo3 nva: stopping.");
-            }
-            return Cli.Ok;
+                var parts = new StartedParts();
+                try
+                {
+                    var opened = await DirectoryStores.OpenAsync(spec, logging, startToken).ConfigureAwait(false);
+                    var server = parts.Add(await NvaServer.StartAsync(opened,
+                        new NvaServerOptions { Listen = p.GetValue(listen)!, Settings = settings, LeaderLease = leaderTtl, ReplicaName = p.GetValue(replica), Security = security },
+                        loggerFactory: logging, cancellationToken: startToken).ConfigureAwait(false));
+                    string transport = security.Mode == TransportSecurityMode.Unspecified ? "" : ", " + security;
+                    if (await MetricsOption.StartAsync(metricsEndpoint, "nvo3 nva", Console.Out, startToken).ConfigureAwait(false) is { } metrics)
+                    {
+                        parts.Add(metrics);
+                    }
+                    Console.WriteLine($"nvo3 nva: serving {server.Address} (store {opened.Description}{transport}); Ctrl+C stops.");
+                    return parts;
+                }
+                catch
+                {
+                    await parts.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }, ct).ConfigureAwait(false);
         });
         return serve;
     }

@@ -55,10 +55,11 @@ internal static partial class NveCommand
         var stats = new Option<int>("--stats-seconds") { Description = "Print the counters every N seconds (0: only at exit).", DefaultValueFactory = _ => 0 };
         var metricsListen = MetricsOption.Create("this NVE's (and its VMs' moves')");
         var logLevel = Cli.LogLevelOption();
+        var config = DaemonConfiguration.Option();
 
         var run = new Command("run", "Run an NVE: register with the NVA, follow the directory, forward tunnelled traffic; optionally TAP ports, its agent and emulated VMs. Stops on Ctrl+C or SIGTERM.")
         {
-            nva, name, underlay, update, mode, activation, noInflight, followPorts, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, qemu, qemuArrivals, stats, metricsListen, logLevel,
+            nva, name, underlay, update, mode, activation, noInflight, followPorts, taps, agentListen, vms, vmMemory, vmDisk, vmDirty, qemu, qemuArrivals, stats, metricsListen, logLevel, config,
         };
         run.Handle(async (p, ct) =>
         {
@@ -87,69 +88,60 @@ internal static partial class NveCommand
                 InflightForwarding = !p.GetValue(noInflight),
                 FollowPortNetworks = p.GetValue(followPorts),
             };
-            await using var edge = await Edge.StartAsync(options, client, loggerFactory: logging, cancellationToken: ct).ConfigureAwait(false);
-            await using var metrics = await MetricsOption.StartAsync(metricsEndpoint, "nvo3 nve", Console.Out, ct).ConfigureAwait(false);
-            foreach (var (tapName, vni, mac) in tapSpecs)
+            return await DaemonHost.RunAsync("nvo3 nve", logging, async startToken =>
             {
-                var port = edge.AttachPort(TapPort.Create(tapName, mac), vni, mac);
-                Console.WriteLine($"nvo3 nve: TAP {port.Port.Name} attached for {mac} in VNI {vni} ({port.State})");
-            }
-            EmulatedHost? host = null;
-            QemuHost? qemuHost = null;
-            AgentServer? agent = null;
-            try
-            {
-                if (agentEndpoint is not null)
-                {
-                    host = await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false);
-                    if (guests.Count > 0 || p.GetValue(qemuArrivals))
-                    {
-                        qemuHost = await StartQemuHostAsync(edge, client, guests, ct).ConfigureAwait(false);
-                    }
-                    agent = await AgentServer.StartAsync(agentEndpoint, edge, qemuHost is null ? [host] : [host, qemuHost], loggerFactory: logging, cancellationToken: ct)
-                        .ConfigureAwait(false);
-                    await edge.PublishAgentAsync(agent.Address, ct).ConfigureAwait(false);
-                    var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
-                    var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };
-                    foreach (var (vmName, vni, mac, ips) in hosted)
-                    {
-                        await host.StartVmAsync(vmName, vni, mac, ips, shape, dirtying, cancellationToken: ct).ConfigureAwait(false);
-                        Console.WriteLine($"nvo3 nve: {edge.Name} runs VM {vmName} ({mac}, {string.Join(", ", ips)}, VNI {vni})");
-                    }
-                }
-                Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({updateMode} mode), NVA {client.Address}"
-                    + (agent is null ? "" : $", agent {agent.Address} (migrations on {host!.Agent.Endpoint})") + "; Ctrl+C stops.");
-                int every = p.GetValue(stats);
+                var parts = new StartedParts();
                 try
                 {
-                    while (true)
+                    var edge = parts.Add(await Edge.StartAsync(options, client, loggerFactory: logging, cancellationToken: startToken).ConfigureAwait(false));
+                    if (await MetricsOption.StartAsync(metricsEndpoint, "nvo3 nve", Console.Out, startToken).ConfigureAwait(false) is { } metrics)
                     {
-                        await Task.Delay(every > 0 ? TimeSpan.FromSeconds(every) : Timeout.InfiniteTimeSpan, ct).ConfigureAwait(false);
-                        PrintCounters(edge);
+                        parts.Add(metrics);
                     }
+                    foreach (var (tapName, vni, mac) in tapSpecs)
+                    {
+                        var port = edge.AttachPort(TapPort.Create(tapName, mac), vni, mac);
+                        Console.WriteLine($"nvo3 nve: TAP {port.Port.Name} attached for {mac} in VNI {vni} ({port.State})");
+                    }
+                    EmulatedHost? host = null;
+                    AgentServer? agent = null;
+                    if (agentEndpoint is not null)
+                    {
+                        host = parts.Add(await EmulatedHost.StartAsync(edge, client, new IPEndPoint(options.Underlay.Address.ToIPAddress(), 0), logging).ConfigureAwait(false));
+                        var qemuHost = guests.Count > 0 || p.GetValue(qemuArrivals) ? parts.Add(await StartQemuHostAsync(edge, client, guests, startToken).ConfigureAwait(false)) : null;
+                        agent = parts.Add(await AgentServer.StartAsync(agentEndpoint, edge, qemuHost is null ? [host] : [host, qemuHost], loggerFactory: logging, cancellationToken: startToken)
+                            .ConfigureAwait(false));
+                        await edge.PublishAgentAsync(agent.Address, startToken).ConfigureAwait(false);
+                        var shape = new WorkloadShape { MemoryBytes = (long)p.GetValue(vmMemory) << 20, DiskBytes = (long)p.GetValue(vmDisk) << 20 };
+                        var dirtying = new DirtierSettings { MemoryRate = p.GetValue(vmDirty) * 1e6, DiskRate = p.GetValue(vmDirty) * 1e5 };
+                        foreach (var (vmName, vni, mac, ips) in hosted)
+                        {
+                            await host.StartVmAsync(vmName, vni, mac, ips, shape, dirtying, cancellationToken: startToken).ConfigureAwait(false);
+                            Console.WriteLine($"nvo3 nve: {edge.Name} runs VM {vmName} ({mac}, {string.Join(", ", ips)}, VNI {vni})");
+                        }
+                    }
+                    Console.WriteLine($"nvo3 nve: {edge.Name} running on {edge.Endpoint} ({updateMode} mode), NVA {client.Address}"
+                        + (agent is null ? "" : $", agent {agent.Address} (migrations on {host!.Agent.Endpoint})") + "; Ctrl+C stops.");
+                    parts.OnStop(() => PrintCounters(edge)); // the last counters, before the agent and ports stop
+                    if (p.GetValue(stats) is > 0 and var every)
+                    {
+                        parts.Loop(async stop =>
+                        {
+                            while (true)
+                            {
+                                await Task.Delay(TimeSpan.FromSeconds(every), stop).ConfigureAwait(false);
+                                PrintCounters(edge);
+                            }
+                        });
+                    }
+                    return parts;
                 }
-                catch (OperationCanceledException)
+                catch
                 {
-                    PrintCounters(edge);
-                    Console.WriteLine("nvo3 nve: stopping.");
+                    await parts.DisposeAsync().ConfigureAwait(false);
+                    throw;
                 }
-            }
-            finally
-            {
-                if (agent is not null)
-                {
-                    await agent.DisposeAsync().ConfigureAwait(false);
-                }
-                if (qemuHost is not null)
-                {
-                    await qemuHost.DisposeAsync().ConfigureAwait(false);
-                }
-                if (host is not null)
-                {
-                    await host.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-            return Cli.Ok;
+            }, ct).ConfigureAwait(false);
         });
         command.Subcommands.Add(run);
     }

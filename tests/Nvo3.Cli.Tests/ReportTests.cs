@@ -11,7 +11,7 @@ namespace Nvo3.Cli.Tests;
 /// </summary>
 public sealed class ReportTests
 {
-    private const string Measure = """
+    internal const string Measure = """
         JSON.stringify([...document.querySelectorAll('section.move')].map(section => {
           const svg = section.querySelector('svg.timeline');
           const box = svg.getBoundingClientRect();

@@ -25,4 +25,17 @@ public sealed class StateDirectoryTests
         Assert.Equal("/var/lib/nvo3", StateDirectory.Resolve());
         Assert.Equal("sqlite:/var/lib/nvo3/nva.db", StateDirectory.DefaultNvaStore());
     }
+
+    [Fact]
+    public async Task NvaServe_RelativeStateDirectory_IsIgnoredNotTheWorkingDirectory()
+    {
+        var environment = new Dictionary<string, string> { ["STATE_DIRECTORY"] = "state" };
+
+        using var help = await Nvo3Process.RunAsync(TimeSpan.FromSeconds(60), environment, "nva", "serve", "--help");
+
+        Assert.True(help.ExitCode == 0, help.Describe());
+        string text = string.Join(' ', help.Stdout);
+        Assert.DoesNotContain("sqlite:state/", text, StringComparison.Ordinal);
+        Assert.Matches(@"sqlite:/\S*nva\.db\]", text); // an absolute default
+    }
 }

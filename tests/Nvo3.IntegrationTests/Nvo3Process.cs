@@ -104,6 +104,9 @@ internal sealed partial class Nvo3Process : IDisposable
     /// <summary>Starts <c>nvo3 ARGS</c>.</summary>
     public static Nvo3Process Start(params string[] args) => new(args);
 
+    /// <summary>Starts <c>nvo3 ARGS</c> with extra environment variables.</summary>
+    public static Nvo3Process Start(IReadOnlyDictionary<string, string> environment, params string[] args) => new(args, environment);
+
     /// <summary>Runs <c>nvo3 ARGS</c> to its end (killing it after <paramref name="timeout"/>) and returns it, exited.</summary>
     public static Task<Nvo3Process> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, null, args);
 

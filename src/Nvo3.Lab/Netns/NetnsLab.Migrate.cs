@@ -14,7 +14,10 @@ public sealed partial class NetnsLab
     /// packets in flight go to the destination, which holds them; cold: they are dropped), the
     /// interface is swapped, the kernel's announcements activate it, the NVA commits.
     /// </summary>
-    public async Task<MoveReport> MigrateAsync(string vmName, string to, MigrationMode mode = MigrationMode.Hot, CancellationToken cancellationToken = default)
+    public async Task<MoveReport> MigrateAsync(string vmName, string to, MigrationMode mode = MigrationMode.Hot, CancellationToken cancellationToken = default) =>
+        (await MoveAsync(vmName, to, mode, cancellationToken).ConfigureAwait(false)).Report;
+
+    private async Task<(MoveReport Report, Move Move, MigrationResult? Transfer)> MoveAsync(string vmName, string to, MigrationMode mode, CancellationToken cancellationToken)
     {
         if (mode is not (MigrationMode.Hot or MigrationMode.Cold))
         {
@@ -44,6 +47,7 @@ public sealed partial class NetnsLab
         }
         vm.CurrentHost = to;
         State.Save();
-        return new MoveReport(vm.Name, from, to, mode.ToString().ToLowerInvariant(), report.MigrationId ?? "", report.SwitchoverMs, report.ActivationMs, report.TotalMs, report.RedirectTo);
+        return (new MoveReport(vm.Name, from, to, mode.ToString().ToLowerInvariant(), report.MigrationId ?? "", report.SwitchoverMs, report.ActivationMs, report.TotalMs, report.RedirectTo),
+            move, report.Transfer);
     }
 }

@@ -10,8 +10,7 @@ namespace Nvo3.Mobility.Emulated;
 /// </summary>
 public sealed class ProbeStream : IDisposable
 {
-    private readonly EmulatedVm _from;
-    private readonly IpAddr _to;
+    private readonly Func<long, long> _send;
     private readonly TimeSpan _interval;
     private readonly Thread _thread;
     private readonly long[] _sentAt; // by sequence number: the timestamp the probe carried
@@ -23,12 +22,21 @@ public sealed class ProbeStream : IDisposable
     /// send times are kept for the first <paramref name="capacity"/> probes (4 minutes at 1 ms by default).
     /// </summary>
     public ProbeStream(EmulatedVm from, IpAddr to, TimeSpan interval, int capacity = 1 << 18)
+        : this(from.Name, sequence => from.SendProbe(to, sequence), interval, capacity)
+    {
+    }
+
+    /// <summary>
+    /// Starts probing through <paramref name="send"/>, which sends probe number N and returns the
+    /// timestamp (<see cref="Stopwatch"/> ticks, or the sender's clock) it was sent at: how a probe
+    /// leaves (an emulated VM, a socket in a namespace) is the caller's; the pacing is this type's.
+    /// </summary>
+    public ProbeStream(string name, Func<long, long> send, TimeSpan interval, int capacity = 1 << 18)
     {
         _sentAt = new long[capacity];
-        _from = from;
-        _to = to;
+        _send = send;
         _interval = interval;
-        _thread = new Thread(Run) { IsBackground = true, Name = $"probes-{from.Name}" };
+        _thread = new Thread(Run) { IsBackground = true, Name = $"probes-{name}" };
         _thread.Start();
     }
 
@@ -56,7 +64,7 @@ public sealed class ProbeStream : IDisposable
             while (Sent < due && !_stopping)
             {
                 long sequence = Sent;
-                long ticks = _from.SendProbe(_to, sequence);
+                long ticks = _send(sequence);
                 if (sequence < _sentAt.Length)
                 {
                     _sentAt[sequence] = ticks;
