@@ -85,7 +85,10 @@ public sealed class DirectoryFaultTests
         }
         var duration = Long ? TimeSpan.FromMinutes(10) : TimeSpan.FromSeconds(15);
         await using var etcd = await LocalEtcd.StartAsync(3);
-        using var replicas = new NvaReplicas(etcd.StoreSpec, 2, "--leader-lease-seconds", "2", "--migration-paused-timeout-seconds", "2");
+        // The driver's stop can land between a move's begin and its pause (more often on a busy
+        // machine): that migration stays Prepared, which the leader settles only at the prepared
+        // deadline (10 min by default), so the soak shortens it as the chaos tour does.
+        using var replicas = new NvaReplicas(etcd.StoreSpec, 2, "--leader-lease-seconds", "2", "--migration-prepared-timeout-seconds", "3", "--migration-paused-timeout-seconds", "2");
         await replicas.StartAsync();
         await using var world = await World.StartAsync(replicas.Addresses, workloads: 6);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
